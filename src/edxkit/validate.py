@@ -1,0 +1,146 @@
+"""Check a study before analysis: schema, clinical plausibility and every referenced recording."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from edxkit.anatomy.names import muscles
+from edxkit.errors import EdxInputError, Problem
+from edxkit.io.base import check_finite
+from edxkit.io.dispatch import open_recording
+from edxkit.io.study import find_study_file, parse_study, read_document
+from edxkit.model import NerveStudy, Study, WaveformRef
+
+# Temperature floors below which NCS values are unreliable (clinical.md, general rules): °C.
+TEMPERATURE_FLOOR_C = {"upper": 32.0, "lower": 30.0}
+
+
+def validate_study(path: str | Path) -> list[Problem]:
+    """Every problem of a study file, errors and warnings, in file order."""
+    try:
+        file = find_study_file(path)
+        study, problems = parse_study(read_document(file), file)
+    except EdxInputError as exc:
+        return [exc.problem]
+    if study is None:
+        return problems
+    where = str(file)
+    problems = [Problem(where, f, r, s) for f, r, s in _study_checks(study)]
+    problems += _recording_checks(study, where)
+    return problems
+
+
+def _study_checks(study: Study) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    for i, nerve in enumerate(study.ncs):
+        out += [(f"ncs[{i}].{f}", r, s) for f, r, s in _nerve_checks(nerve)]
+    keys = Counter((n.nerve, n.kind, n.side, n.record) for n in study.ncs)
+    for key, count in keys.items():
+        if count > 1:
+            out.append(("ncs", f"{key[2]} {key[0]} {key[1]} ({key[3]}) is listed {count} times", "warning"))
+    exams = Counter((m.muscle, m.side) for m in study.emg)
+    for (muscle, side), count in exams.items():
+        if count > 1:
+            out.append(("emg", f"{side} {muscle} is listed {count} times", "warning"))
+    out += _temperature_checks(study)
+    return out
+
+
+def _nerve_checks(nerve: NerveStudy) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    if nerve.kind == "motor" and nerve.record is not None and nerve.record not in muscles():
+        out.append(
+            ("record", f"{nerve.record!r} is not a muscle; motor studies record from a muscle", "warning")
+        )
+    for j, site in enumerate(nerve.sites):
+        field = f"sites[{j}]"
+        values = site.entered_fields
+        if site.waveform is None and not values:
+            out.append((field, "no waveform and no entered values: nothing to measure", "error"))
+        if nerve.kind == "sensory" and site.amplitude_mv is not None:
+            out.append((f"{field}.amplitude_mv", "sensory amplitudes are in µV: use amplitude_uv", "error"))
+        if nerve.kind in ("motor", "f_wave", "rns") and site.amplitude_uv is not None:
+            out.append((f"{field}.amplitude_uv", "motor amplitudes are in mV: use amplitude_mv", "error"))
+        if site.response == "absent" and any((site.amplitude_mv, site.amplitude_uv)):
+            out.append(
+                (f"{field}.response", "the response is 'absent' but an amplitude above 0 is entered", "error")
+            )
+        onset, peak = site.onset_latency_ms, site.peak_latency_ms
+        if onset is not None and peak is not None and peak < onset:
+            out.append((f"{field}.peak_latency_ms", f"peak {peak} ms is before onset {onset} ms", "error"))
+        out += _distance_checks(nerve, j, field)
+    return out
+
+
+def _distance_checks(nerve: NerveStudy, j: int, field: str) -> list[tuple[str, str, str]]:
+    site = nerve.sites[j]
+    if nerve.kind not in ("motor", "sensory"):
+        return []
+    if j == 0 and site.distance_mm is None:
+        return [
+            (f"{field}.distance_mm", "missing: latency and sensory CV need the distal distance", "warning")
+        ]
+    if j > 0 and site.segment_mm is None:
+        reason = "missing: no conduction velocity for the segment from the previous site"
+        return [(f"{field}.segment_mm", reason, "warning")]
+    if j == 0 and site.segment_mm is not None:
+        return [(f"{field}.segment_mm", "the distal site has no previous site; use distance_mm", "warning")]
+    return []
+
+
+def _temperature_checks(study: Study) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    limbs = {_limb(n.nerve) for n in study.ncs} - {None}
+    for limb in sorted(limbs):
+        value = getattr(study.temperature_c, limb)
+        floor = TEMPERATURE_FLOOR_C[limb]
+        if value is None:
+            out.append(
+                (f"temperature_c.{limb}", "not recorded: NCS values cannot be checked for cooling", "warning")
+            )
+        elif value < floor:
+            reason = f"{value} °C is below the {floor} °C floor: latencies long, CVs slow, amplitudes high"
+            out.append((f"temperature_c.{limb}", reason, "warning"))
+    return out
+
+
+def _limb(nerve_id: str) -> str | None:
+    from edxkit.anatomy.names import nerves
+
+    limb = nerves()[nerve_id].limb
+    return limb if limb in ("upper", "lower") else None
+
+
+def _recording_checks(study: Study, where: str) -> list[Problem]:
+    out: list[Problem] = []
+    for i, nerve in enumerate(study.ncs):
+        for j, site in enumerate(nerve.sites):
+            if site.waveform is not None:
+                out += _check_recording(
+                    study, site.waveform, where, f"ncs[{i}].sites[{j}].waveform", evoked=True
+                )
+    for i, exam in enumerate(study.emg):
+        for j, rec in enumerate(exam.recordings):
+            out += _check_recording(study, rec, where, f"emg[{i}].recordings[{j}]", evoked=False)
+    return out
+
+
+def _check_recording(
+    study: Study, ref: WaveformRef, where: str, field: str, *, evoked: bool
+) -> list[Problem]:
+    path = study.resolve(ref.file)
+    try:
+        with open_recording(path) as recording:
+            waveform = recording.read(ref.channel)
+        check_finite(path, waveform.samples)
+    except EdxInputError as exc:
+        return [Problem(where, field, str(exc))]
+    out = []
+    if evoked and waveform.stimulus_s is None:
+        how = "CSV time 0, an EDF+ 'stimulus' annotation, or stimulus_ms in a sidecar"
+        reason = f"{path}: no stimulus time ({how})"
+        out.append(Problem(where, field, reason))
+    if not waveform.quality.clean:
+        out.append(Problem(where, field, f"{path}: {waveform.quality.describe()}", "warning"))
+    return out
