@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from edxkit.errors import EdxInputError
 from edxkit.io import open_recording, read_info, read_waveform, write_waveforms
 from edxkit.waveform import Waveform
+
 from helpers import waveform, write_wfdb
 
 FORMATS = ["edf", "bdf", "csv", "npy", "wfdb"]

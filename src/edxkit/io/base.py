@@ -177,18 +177,19 @@ def _runs_at(samples: NDArray[np.float64], value: float, min_run: int) -> int:
 
 
 def check_finite(path: Path | str, samples: NDArray[np.float64], field: str = "samples") -> None:
-    """Reject NaN and infinite samples with their count and the first position."""
+    """Reject NaN and infinite samples with their count and the first sample (row) holding one."""
     bad = ~np.isfinite(samples)
     if not bad.any():
         return
     n_nan = int(np.count_nonzero(np.isnan(samples)))
     n_inf = int(np.count_nonzero(bad)) - n_nan
-    first = int(np.flatnonzero(bad.ravel())[0])
+    rows = bad if bad.ndim == 1 else bad.any(axis=tuple(range(1, bad.ndim)))
+    first = int(np.flatnonzero(rows)[0])
     parts = [f"{n} {name}" for n, name in ((n_nan, "NaN"), (n_inf, "infinite")) if n]
     raise EdxInputError(
         path,
         field,
-        f"{' and '.join(parts)} sample value{'s' if bad.sum() > 1 else ''} (first at index {first})",
+        f"{' and '.join(parts)} sample value{'s' if bad.sum() > 1 else ''} (first at sample {first})",
     )
 
 

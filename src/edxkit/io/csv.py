@@ -48,7 +48,8 @@ class CsvFile(RecordingFile):
         data = _numbers(path, "\n".join(lines[n_comments + 1 :]), len(columns), first_line=n_comments + 2)
         self.time_ms = data[:, 0] * _TIME_COLUMNS[columns[0].lower()]
         self.values = data[:, 1:] * self.factor
-        check_finite(path, data, "values")
+        check_finite(path, data[:, :1], columns[0])
+        check_finite(path, data[:, 1:], "values")
         self.fs_hz = self._sampling_rate()
 
     def _units(self) -> tuple[str, float]:

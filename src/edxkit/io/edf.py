@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from fractions import Fraction
@@ -147,15 +148,28 @@ class EdfFile(RecordingFile):
         for k, i in enumerate(annotation_signals):
             width = self.header.signals[i].samples_per_record * self.header.bytes_per_sample
             start = self._offsets[i] * self.header.bytes_per_sample
-            raw = np.asarray(self._records[:, start : start + width])
-            for r in range(n):
-                tals = _TAL.findall(raw[r].tobytes())
+            for r, chunk in enumerate(self._record_bytes(start, width)):
+                tals = _TAL.findall(chunk)
                 if k == 0 and tals:
                     onsets[r] = float(tals[0][0])
                     tals = tals[1:]
                 events.extend(_tal_events(tals))
         events.sort(key=lambda e: e.onset_s)
         return onsets, tuple(events)
+
+    def _record_bytes(self, start: int, width: int) -> list[bytes]:
+        """Bytes ``start:start+width`` of every data record, by positioned reads.
+
+        Page faults on the memory map would read ahead far beyond the few bytes needed per record,
+        which for a long EDF+ means reading the whole file to list its annotations.
+        """
+        first = self.header.header_bytes + start
+        size = self.header.record_bytes
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            return [os.pread(fd, width, first + r * size) for r in range(self._records.shape[0])]
+        finally:
+            os.close(fd)
 
     def events(self) -> tuple[Event, ...]:
         return self._annotations[1]

@@ -7,6 +7,7 @@ edxkit needs lazy windowed reads of both formats and a clear error for a damaged
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,6 +177,9 @@ def _int(path: Path, field: str, text: str) -> int:
 
 def _float(path: Path, field: str, text: str) -> float:
     try:
-        return float(text.strip())
+        value = float(text.strip())
     except ValueError:
-        raise EdxInputError(path, field, f"{text.strip()!r} is not a number") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise EdxInputError(path, field, f"{text.strip()!r} is not a number")
+    return value

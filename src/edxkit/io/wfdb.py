@@ -1,7 +1,7 @@
-"""WFDB records (``.hea`` header + signal files): lazy, windowed, byte offsets such as ``16+20``.
+"""WFDB records (``.hea`` header + signal files): windowed reads, byte offsets such as ``16+20``.
 
 The header is parsed by the wfdb package. Samples of the common formats (16, 61, 80, 160, 32) are
-memory-mapped directly, so a window of a long record is read without loading the rest; other formats
+read directly from the requested frames, so a window of a long record is read without the rest; other formats
 go through ``wfdb.rdrecord`` for the requested window.
 """
 
@@ -57,6 +57,11 @@ class WfdbFile(RecordingFile):
             raise EdxInputError(header_path, "header", f"not a valid WFDB header ({exc})") from None
         if not self.header.fs or self.header.fs <= 0:
             raise EdxInputError(header_path, "header.fs", "sampling rate missing")
+        described = len(self.header.fmt or [])
+        if not self.header.n_sig or described != self.header.n_sig or not self.header.file_name:
+            raise EdxInputError(
+                header_path, "header", f"declares {self.header.n_sig or 0} signals but describes {described}"
+            )
         self._layouts = [self._layout(i) for i in range(self.header.n_sig)]
         self._n_samples = self._length()
 
@@ -119,16 +124,27 @@ class WfdbFile(RecordingFile):
             digital = self._rdrecord(index, first, stop)
             lo_hi = None
         else:
-            frames = np.memmap(layout.file, dtype=layout.dtype, mode="r", offset=layout.byte_offset)
-            frames = frames[: (frames.size // layout.n_columns) * layout.n_columns]
-            column = frames.reshape(-1, layout.n_columns)[first:stop, layout.column]
-            digital = column.astype(np.int64) + layout.offset
+            itemsize = np.dtype(layout.dtype).itemsize
+            frames = np.fromfile(
+                layout.file,
+                dtype=layout.dtype,
+                count=(stop - first) * layout.n_columns,
+                offset=layout.byte_offset + first * layout.n_columns * itemsize,
+            )
+            column = frames.reshape(-1, layout.n_columns)[:, layout.column]
+            digital = column.astype(np.int64) + layout.offset if layout.offset else column
             lo_hi = _MEMMAP_FORMATS[h.fmt[index]][2]
         quality = digital_quality(digital, *lo_hi) if lo_hi else Quality()
         gain = h.adc_gain[index] or 200.0
+        if not np.isfinite(gain):
+            raise EdxInputError(self.path, f"signal[{index}].adc_gain", f"{gain!r} is not a usable gain")
         baseline = h.baseline[index] if h.baseline and h.baseline[index] is not None else 0
         _, factor = channel_units(h.units[index] or "mV")
-        return (digital.astype(np.float64) - baseline) * (factor / gain), quality
+        physical = digital.astype(np.float64)
+        if baseline:
+            physical -= baseline
+        physical *= factor / gain
+        return physical, quality
 
     def _rdrecord(self, index: int, first: int, stop: int) -> NDArray[np.int64]:
         try:
