@@ -94,7 +94,8 @@ def main() -> None:
     print(f"header parse alone (wfdb.rdheader + checks), N2001A01BB01: {t_header * 1e3:.2f} ms")
     size_gb, t_info, t_window = big_edf_times(args.repeats)
     print(
-        f"\n{size_gb:.2f} GB EDF+ (48 kHz, 1 channel): info {t_info * 1e3:.0f} ms, 10 s window {t_window * 1e3:.1f} ms"
+        f"\n{size_gb:.2f} GB EDF+ (48 kHz, 1 channel): info {t_info * 1e3:.0f} ms, "
+        f"10 s window {t_window * 1e3:.1f} ms"
     )
 
 
