@@ -187,7 +187,7 @@ class MuscleExam(_Strict):
 class Study(_Strict):
     """A complete electrodiagnostic study as written in a study file."""
 
-    schema_id: Literal["edxkit.study/1"] = Field(default=SCHEMA_ID, alias="schema")
+    schema_id: Literal["edxkit.study/1"] = Field(default="edxkit.study/1", alias="schema")
     id: str = Field(min_length=1)
     patient: Patient
     performed: dt.date

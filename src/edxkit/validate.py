@@ -6,11 +6,13 @@ from collections import Counter
 from pathlib import Path
 
 from edxkit.anatomy.names import muscles
-from edxkit.errors import EdxInputError, Problem
+from edxkit.errors import EdxInputError, Problem, Severity
 from edxkit.io.base import check_finite
 from edxkit.io.dispatch import open_recording
 from edxkit.io.study import find_study_file, parse_study, read_document
 from edxkit.model import NerveStudy, Study, WaveformRef
+
+Check = tuple[str, str, Severity]  # (field, reason, severity) within a study
 
 # Temperature floors below which NCS values are unreliable (clinical.md, general rules): °C.
 TEMPERATURE_FLOOR_C = {"upper": 32.0, "lower": 30.0}
@@ -31,8 +33,8 @@ def validate_study(path: str | Path) -> list[Problem]:
     return problems
 
 
-def _study_checks(study: Study) -> list[tuple[str, str, str]]:
-    out: list[tuple[str, str, str]] = []
+def _study_checks(study: Study) -> list[Check]:
+    out: list[Check] = []
     for i, nerve in enumerate(study.ncs):
         out += [(f"ncs[{i}].{f}", r, s) for f, r, s in _nerve_checks(nerve)]
     keys = Counter((n.nerve, n.kind, n.side, n.record) for n in study.ncs)
@@ -47,8 +49,8 @@ def _study_checks(study: Study) -> list[tuple[str, str, str]]:
     return out
 
 
-def _nerve_checks(nerve: NerveStudy) -> list[tuple[str, str, str]]:
-    out: list[tuple[str, str, str]] = []
+def _nerve_checks(nerve: NerveStudy) -> list[Check]:
+    out: list[Check] = []
     if nerve.kind == "motor" and nerve.record is not None and nerve.record not in muscles():
         out.append(
             ("record", f"{nerve.record!r} is not a muscle; motor studies record from a muscle", "warning")
@@ -73,7 +75,7 @@ def _nerve_checks(nerve: NerveStudy) -> list[tuple[str, str, str]]:
     return out
 
 
-def _distance_checks(nerve: NerveStudy, j: int, field: str) -> list[tuple[str, str, str]]:
+def _distance_checks(nerve: NerveStudy, j: int, field: str) -> list[Check]:
     site = nerve.sites[j]
     if nerve.kind not in ("motor", "sensory"):
         return []
@@ -89,9 +91,9 @@ def _distance_checks(nerve: NerveStudy, j: int, field: str) -> list[tuple[str, s
     return []
 
 
-def _temperature_checks(study: Study) -> list[tuple[str, str, str]]:
-    out: list[tuple[str, str, str]] = []
-    limbs = {_limb(n.nerve) for n in study.ncs} - {None}
+def _temperature_checks(study: Study) -> list[Check]:
+    out: list[Check] = []
+    limbs = {limb for n in study.ncs if (limb := _limb(n.nerve)) is not None}
     for limb in sorted(limbs):
         value = getattr(study.temperature_c, limb)
         floor = TEMPERATURE_FLOOR_C[limb]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import difflib
 import functools
+import io
 import re
 from dataclasses import dataclass
 from importlib.resources import files
@@ -141,10 +142,11 @@ def _normalize_text(name: str) -> str:
 
 def _read_rows(filename: str) -> tuple[dict[str, str], ...]:
     """Read one packaged CSV as a tuple of row dicts (missing cells become ``""``)."""
-    with files(_PACKAGE).joinpath(filename).open(encoding="utf-8", newline="") as handle:
-        return tuple(
-            {key: (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)
-        )
+    text = files(_PACKAGE).joinpath(filename).read_text(encoding="utf-8")
+    return tuple(
+        {key: (value or "").strip() for key, value in row.items()}
+        for row in csv.DictReader(io.StringIO(text, newline=""))
+    )
 
 
 def _row_label(filename: str, index: int, row_id: str) -> str:

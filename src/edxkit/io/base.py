@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,6 +148,16 @@ def _window(path: Path, info: ChannelInfo, start_s: float | None, stop_s: float 
             f"window {start_s}–{stop_s} s is outside channel {info.label!r} (0–{info.duration_s:.6g} s)",
         )
     return first, stop
+
+
+def check_writable(path: Path, waveforms: Sequence[Waveform]) -> Waveform:
+    """The first waveform, after checking that there is one and that all share rate and length."""
+    if not waveforms:
+        raise EdxInputError(path, "waveforms", "nothing to write")
+    first = waveforms[0]
+    if any(w.fs_hz != first.fs_hz or w.n_samples != first.n_samples for w in waveforms):
+        raise EdxInputError(path, "waveforms", "all channels must share the sampling rate and length")
+    return first
 
 
 def digital_quality(digital: NDArray[np.integer], low: int, high: int) -> Quality:

@@ -16,6 +16,7 @@ from edxkit.io.base import (
     RecordingFile,
     RecordingInfo,
     check_finite,
+    check_writable,
     require_units,
     suspected_clipping,
 )
@@ -161,11 +162,7 @@ def write_csv(
     first sample.
     """
     path = Path(path)
-    if not waveforms:
-        raise EdxInputError(path, "waveforms", "nothing to write")
-    first = waveforms[0]
-    if any(w.fs_hz != first.fs_hz or w.n_samples != first.n_samples for w in waveforms):
-        raise EdxInputError(path, "waveforms", "all channels must share the sampling rate and length")
+    first = check_writable(path, waveforms)
     zero_s = first.stimulus_s if first.stimulus_s is not None else first.start_s
     time_ms = (first.start_s - zero_s) * 1000.0 + np.arange(first.n_samples) * (1000.0 / first.fs_hz)
     table = np.column_stack([time_ms, *[w.in_units(first.units) for w in waveforms]])

@@ -14,7 +14,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from edxkit.errors import EdxInputError
-from edxkit.io.base import ChannelInfo, RecordingFile, RecordingInfo, channel_units, digital_quality
+from edxkit.io.base import (
+    ChannelInfo,
+    RecordingFile,
+    RecordingInfo,
+    channel_units,
+    check_writable,
+    digital_quality,
+)
 from edxkit.io.edf_header import EdfHeader, read_edf_header
 from edxkit.waveform import Event, Quality, Waveform
 
@@ -222,12 +229,8 @@ def write_edf(
     that reading the file back gives the same ``stimulus_s``.
     """
     path = Path(path)
-    if not waveforms:
-        raise EdxInputError(path, "waveforms", "nothing to write")
-    fs, n = waveforms[0].fs_hz, waveforms[0].n_samples
-    for w in waveforms:
-        if w.fs_hz != fs or w.n_samples != n:
-            raise EdxInputError(path, "waveforms", "all channels must share the sampling rate and length")
+    first = check_writable(path, waveforms)
+    fs, n = first.fs_hz, first.n_samples
     record_s = record_duration_s(fs, n, path)
     bdf = path.suffix.lower() == ".bdf"
     signal_class = edfio.BdfSignal if bdf else edfio.EdfSignal
@@ -237,7 +240,7 @@ def write_edf(
         annotations.append(edfio.EdfAnnotation(waveforms[0].stimulus_s, None, "stimulus"))
     record_class = edfio.Bdf if bdf else edfio.Edf
     patient = edfio.Patient(code=patient_code) if patient_code else None
-    edf = record_class(signals, patient=patient, data_record_duration=record_s, annotations=annotations)
+    edf = record_class(signals, patient=patient, data_record_duration=record_s, annotations=annotations)  # type: ignore[arg-type]
     edf.write(path)
     return path
 

@@ -17,6 +17,7 @@ from edxkit.io.base import (
     RecordingFile,
     RecordingInfo,
     check_finite,
+    check_writable,
     require_units,
     suspected_clipping,
 )
@@ -45,7 +46,9 @@ class NpyFile(RecordingFile):
             )
         self.array = array.reshape(1, -1) if array.ndim == 1 else array
         self.units, self.factor = require_units(self.sidecar_path, "units", str(self.meta.get("units", "")))
-        self.fs_hz = _number(self.sidecar_path, self.meta, "sampling_rate_hz", required=True)
+        fs_hz = _number(self.sidecar_path, self.meta, "sampling_rate_hz", required=True)
+        assert fs_hz is not None  # required=True raises instead of returning None
+        self.fs_hz = fs_hz
 
     @cached_property
     def info(self) -> RecordingInfo:
@@ -104,11 +107,7 @@ def _number(path: Path, meta: dict[str, Any], key: str, *, required: bool) -> fl
 def write_npy(path: str | Path, waveforms: Sequence[Waveform]) -> Path:
     """Write waveforms of equal rate and length as a (channels, samples) array plus its sidecar."""
     path = Path(path)
-    if not waveforms:
-        raise EdxInputError(path, "waveforms", "nothing to write")
-    first = waveforms[0]
-    if any(w.fs_hz != first.fs_hz or w.n_samples != first.n_samples for w in waveforms):
-        raise EdxInputError(path, "waveforms", "all channels must share the sampling rate and length")
+    first = check_writable(path, waveforms)
     np.save(path, np.vstack([w.in_units(first.units) for w in waveforms]))
     meta: dict[str, Any] = {
         "sampling_rate_hz": first.fs_hz,
