@@ -137,6 +137,34 @@ def validate(
         raise typer.Exit(2)
 
 
+@app.command()
+def simulate(
+    scenario: Annotated[str | None, typer.Argument(help="Scenario name (see --list)")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder to write the study into")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives identical files")] = 0,
+    list_: Annotated[bool, typer.Option("--list", help="List the scenarios and exit")] = False,
+) -> None:
+    """Write a simulated study folder (study.yaml, waveforms, truth.json) for a clinical scenario."""
+    from edxkit.simulate.scenarios import SCENARIOS
+    from edxkit.simulate.scenarios import scenario as get_scenario
+
+    if list_:
+        width = max(map(len, SCENARIOS))
+        for name in SCENARIOS:
+            typer.echo(f"{name:<{width}}  {get_scenario(name).description}")
+        return
+    if scenario is None or out is None:
+        raise EdxInputError("edx simulate", "arguments", "give a SCENARIO and -o DIR (or --list)")
+    if scenario not in SCENARIOS:
+        raise EdxInputError("edx simulate", "scenario", f"unknown {scenario!r}; see edx simulate --list")
+    if out.exists() and any(out.iterdir()):
+        raise EdxInputError(out, "folder", "exists and is not empty; choose a new folder")
+    from edxkit.simulate.study import simulate_study
+
+    path = simulate_study(scenario, out, seed=seed)
+    typer.echo(f"wrote {path} and {path.parent / 'truth.json'}")
+
+
 @schema_app.command("study")
 def schema_study() -> None:
     """JSON Schema of the study file (edxkit.study/1)."""

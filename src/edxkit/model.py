@@ -83,10 +83,18 @@ class Temperature(_Strict):
 
 
 class WaveformRef(_Strict):
-    """A recording file (relative to the study file) and the channel to use."""
+    """A recording file (relative to the study file) and the channel to use.
+
+    ``channel: all`` takes every channel in order: one sweep per stimulus for F-wave, H-reflex and
+    repetitive-stimulation trains.
+    """
 
     file: str = Field(min_length=1)
     channel: int | str = 0
+
+    @property
+    def all_channels(self) -> bool:
+        return self.channel == "all"
 
 
 class Site(_Strict):
@@ -101,6 +109,10 @@ class Site(_Strict):
     )
     segment_mm: float | None = Field(default=None, gt=0, le=1500, description="from the previous site")
     waveform: WaveformRef | None = None
+    condition: Literal["rest", "post_exercise"] | None = Field(
+        default=None, description="repetitive stimulation: at rest or right after exercise"
+    )
+    rate_hz: float | None = Field(default=None, gt=0, le=100, description="repetitive stimulation rate")
     response: Literal["present", "absent"] | None = None
     onset_latency_ms: float | None = Field(default=None, ge=0, le=200)
     peak_latency_ms: float | None = Field(default=None, ge=0, le=200)
@@ -117,7 +129,7 @@ class Site(_Strict):
     @property
     def entered_fields(self) -> dict[str, float | str]:
         """The measured values typed into the study (not distances or the waveform)."""
-        skip = {"site", "distance_mm", "segment_mm", "waveform"}
+        skip = {"site", "distance_mm", "segment_mm", "waveform", "condition", "rate_hz"}
         return {k: v for k, v in self.model_dump(exclude_none=True).items() if k not in skip}
 
 
@@ -143,10 +155,12 @@ class NerveStudy(_Strict):
 
     @model_validator(mode="after")
     def _unique_sites(self) -> NerveStudy:
-        names = [s.site for s in self.sites]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        keys = [(s.site, s.condition) for s in self.sites]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1}, key=str)
         if duplicates:
-            raise ValueError(f"site {duplicates[0]!r} appears more than once")
+            site, condition = duplicates[0]
+            when = f" ({condition})" if condition else ""
+            raise ValueError(f"site {site!r}{when} appears more than once")
         return self
 
     @property

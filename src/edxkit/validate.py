@@ -134,15 +134,19 @@ def _check_recording(
     path = study.resolve(ref.file)
     try:
         with open_recording(path) as recording:
-            waveform = recording.read(ref.channel)
-        check_finite(path, waveform.samples)
+            channels = [c.index for c in recording.info.channels] if ref.all_channels else [ref.channel]
+            waveforms = [recording.read(channel) for channel in channels]
+        for waveform in waveforms:
+            check_finite(path, waveform.samples)
     except EdxInputError as exc:
         return [Problem(where, field, str(exc))]
     out = []
-    if evoked and waveform.stimulus_s is None:
+    if evoked and waveforms[0].stimulus_s is None:
         how = "CSV time 0, an EDF+ 'stimulus' annotation, or stimulus_ms in a sidecar"
         reason = f"{path}: no stimulus time ({how})"
         out.append(Problem(where, field, reason))
-    if not waveform.quality.clean:
-        out.append(Problem(where, field, f"{path}: {waveform.quality.describe()}", "warning"))
+    for waveform in waveforms:
+        if not waveform.quality.clean:
+            what = f"{path} channel {waveform.channel!r}: {waveform.quality.describe()}"
+            out.append(Problem(where, field, what, "warning"))
     return out

@@ -1,0 +1,1 @@
+"""Simulators with ground truth: needle EMG and nerve conduction."""

@@ -1,0 +1,36 @@
+"""Concentric-needle EMG simulator with exact ground truth.
+
+A physiologically grounded generator for the accuracy tests of the EMG analysis: a motor-unit pool for a named
+muscle (:mod:`.pool`, :mod:`.params`), single-fibre potentials from a line-source model in an anisotropic
+volume
+conductor recorded by a concentric needle (:mod:`.conductor`, :mod:`.bank`), MUAPs summed from fibres with
+end-plate scatter, branch delays, jitter and blocking (:mod:`.muap`), recruitment and rate coding
+(:mod:`.firing`, :mod:`.voluntary`), neurogenic/myopathic remodelling (:mod:`.disease`), spontaneous activity
+(:mod:`.spontaneous`, :mod:`.generators`), amplifier band-pass, sampling and noise (:mod:`.instrument`).
+Measures of the truth templates are defined in :mod:`.measures`.
+
+>>> import numpy as np
+>>> from edxkit.simulate.emg import simulate_needle
+>>> sim = simulate_needle(np.random.default_rng(1), condition="minimal", duration_s=1.0)
+>>> sim.waveform.units
+'uV'
+"""
+
+from edxkit.simulate.emg.measures import MuapMeasures, measure
+from edxkit.simulate.emg.needle import CONDITIONS, PATHOLOGIES, simulate_needle
+from edxkit.simulate.emg.spontaneous import GENERATORS_PER_GRADE, GRADES, TYPES
+from edxkit.simulate.emg.truth import DischargeTruth, NeedleSimulation, UnitTruth
+
+__all__ = [
+    "CONDITIONS",
+    "GENERATORS_PER_GRADE",
+    "GRADES",
+    "PATHOLOGIES",
+    "TYPES",
+    "DischargeTruth",
+    "MuapMeasures",
+    "NeedleSimulation",
+    "UnitTruth",
+    "measure",
+    "simulate_needle",
+]

@@ -1,0 +1,118 @@
+"""Per-muscle motor-unit pool parameters (small table with sources; defaults for muscles not listed).
+
+Columns: number of motor units, mean innervation ratio (fibres per unit), mean fibre diameter, fibre
+half-length (end-plate to tendon, from fascicle length / 2), excitation at which the last unit is recruited.
+Sources: Feinstein et al. 1955 (anatomical MU counts/innervation ratios: FDI 119/340, TA 445, brachioradialis
+333/410, gastrocnemius medialis 579/1934), Christensen 1959 (biceps 774 units), Gath & Stålberg 1981
+(innervation ratio biceps 209, TA 329, deltoid 239 — muap-norms.md C28, V), De Luca/Kukulka & Clamann
+(small hand muscles recruit all units by ≈50 % MVC, large limb muscles by ≈80–90 %). Fibre diameters and
+fascicle lengths are textbook ranges (TB). Values marked TB in the table are approximate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from edxkit.anatomy import normalize_muscle
+
+FloatArray = NDArray[np.float64]
+
+# Shared constants of the pool model (TB unless stated).
+MU_FIBRE_DENSITY_PER_MM2 = 2.5  # fibres of one unit per mm² of its territory, from the SFEMG fibre density
+#   (normal ≈1.5 fibres within a ≈250 µm uptake radius → (1.5 − 1)/(π·0.25²) ≈ 2.5 /mm²; Stålberg & Trontelj).
+#   A biceps unit of 209 fibres then spans ≈10 mm (Buchthal's territories 5–11 mm).
+PACKING_FRACTION = 0.85  # fraction of muscle cross-section occupied by fibres
+RECRUITMENT_RANGE = 30.0  # ratio of last to first recruitment threshold (Fuglevand et al. 1993)
+INNERVATION_RANGE = 10.0  # ratio of largest to smallest innervation number (TB; force range adds fibre size)
+ENDPLATE_ZONE_SD_MM = 3.0  # spread of units' mean end-plate position along the muscle (innervation zone)
+ENDPLATE_SCATTER_SD_MM = 1.8  # spread of end-plates within one unit (TB; Stålberg: zone ≈5–10 mm wide)
+BRANCH_DELAY_SD_MS = 0.2  # terminal axon branch + NMJ delay dispersion within a unit (TB)
+JITTER_SD_US = 20.0  # per-fibre neuromuscular jitter SD; a fibre pair then has MCD ≈ 32 µs (normal 20–40 µs)
+
+
+@dataclass(frozen=True, slots=True)
+class MuscleParams:
+    """Pool parameters of one muscle.
+
+    Parameters
+    ----------
+    muscle : str
+        Canonical muscle id.
+    n_units : int
+        Motor units in the muscle.
+    mean_fibres : float
+        Mean innervation ratio (fibres per unit).
+    fibre_diameter_um : float
+        Mean fibre diameter (µm); conduction velocity follows it (see :func:`fibre_cv_m_s`).
+    half_length_mm : float
+        End-plate to fibre end (mm).
+    last_recruit : float
+        Recruitment threshold of the last unit as a fraction of maximal excitation.
+    source : str
+        Where the numbers come from.
+    """
+
+    muscle: str
+    n_units: int
+    mean_fibres: float
+    fibre_diameter_um: float
+    half_length_mm: float
+    last_recruit: float
+    source: str
+
+
+_TABLE: dict[str, tuple[int, float, float, float, float, str]] = {
+    "biceps_brachii": (
+        774,
+        209.0,
+        55.0,
+        60.0,
+        0.85,
+        "Christensen 1959; Gath&Stålberg 1981; fascicle ≈12 cm TB",
+    ),
+    "brachialis": (600, 250.0, 55.0, 45.0, 0.85, "TB"),
+    "triceps": (600, 250.0, 55.0, 50.0, 0.85, "TB"),
+    "deltoid": (600, 239.0, 55.0, 50.0, 0.85, "Gath&Stålberg 1981 ratio; count TB"),
+    "brachioradialis": (333, 410.0, 50.0, 60.0, 0.8, "Feinstein 1955"),
+    "tibialis_anterior": (445, 329.0, 55.0, 40.0, 0.9, "Feinstein 1955 count; Gath&Stålberg 1981 ratio"),
+    "vastus_lateralis": (500, 400.0, 60.0, 40.0, 0.85, "TB"),
+    "vastus_medialis": (500, 400.0, 60.0, 40.0, 0.85, "TB"),
+    "rectus_femoris": (500, 400.0, 60.0, 35.0, 0.85, "TB"),
+    "gastrocnemius_medial": (579, 1934.0, 60.0, 25.0, 0.85, "Feinstein 1955"),
+    "first_dorsal_interosseous": (119, 340.0, 45.0, 18.0, 0.5, "Feinstein 1955; De Luca 1982 (≈50% MVC)"),
+    "abductor_pollicis_brevis": (100, 200.0, 45.0, 15.0, 0.5, "MUNE ≈100 TB"),
+    "abductor_digiti_minimi_hand": (100, 200.0, 45.0, 18.0, 0.5, "TB"),
+    "extensor_digitorum_brevis": (150, 150.0, 45.0, 20.0, 0.6, "TB"),
+    "frontalis": (300, 25.0, 35.0, 15.0, 0.6, "facial muscles: small units (platysma IR 25, Feinstein 1955)"),
+    "orbicularis_oculi": (300, 25.0, 30.0, 12.0, 0.6, "TB"),
+}
+_DEFAULT = (300, 250.0, 55.0, 40.0, 0.8, "default (muscle not in table)")
+
+
+def muscle_params(muscle: str) -> MuscleParams:
+    """Parameters for ``muscle`` (any name :func:`edxkit.anatomy.normalize_muscle` accepts).
+
+    Muscles known to the anatomy table but not listed here get the default limb-muscle row.
+    """
+    canonical = normalize_muscle(muscle)
+    row = _TABLE.get(canonical, _DEFAULT)
+    return MuscleParams(canonical, *row)
+
+
+def fibre_cv_m_s(diameter_um: FloatArray) -> FloatArray:
+    """Conduction velocity (m/s) from fibre diameter (µm): ``2.2 + 0.05·(d − 25)``.
+
+    Nandedkar & Stålberg 1983.
+
+    Clipped to 1.5–6 m/s (atrophic fibres still conduct; hypertrophic ones do not exceed ≈6 m/s).
+    """
+    return np.asarray(np.clip(2.2 + 0.05 * (diameter_um - 25.0), 1.5, 6.0))
+
+
+def total_fibre_density_per_mm2(diameter_um: float) -> float:
+    """Fibres per mm² of muscle for a mean fibre diameter (µm) and the packing fraction."""
+    area_mm2 = 3.141592653589793 * (diameter_um / 2000.0) ** 2
+    return PACKING_FRACTION / area_mm2
