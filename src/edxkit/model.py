@@ -97,6 +97,13 @@ class WaveformRef(_Strict):
         return self.channel == "all"
 
 
+class MarkerEdit(_Strict):
+    """Markers placed by hand on a site's waveform (ms from the stimulus); measures are recomputed."""
+
+    onset_ms: float | None = Field(default=None, ge=-50, le=500)
+    peak_ms: float | None = Field(default=None, ge=-50, le=500)
+
+
 class Site(_Strict):
     """A stimulation site of a nerve study, distal first, with an optional waveform and entered values.
 
@@ -109,6 +116,7 @@ class Site(_Strict):
     )
     segment_mm: float | None = Field(default=None, gt=0, le=1500, description="from the previous site")
     waveform: WaveformRef | None = None
+    markers: MarkerEdit | None = Field(default=None, description="markers moved by hand on the waveform")
     condition: Literal["rest", "post_exercise"] | None = Field(
         default=None, description="repetitive stimulation: at rest or right after exercise"
     )
@@ -129,7 +137,7 @@ class Site(_Strict):
     @property
     def entered_fields(self) -> dict[str, float | str]:
         """The measured values typed into the study (not distances or the waveform)."""
-        skip = {"site", "distance_mm", "segment_mm", "waveform", "condition", "rate_hz"}
+        skip = {"site", "distance_mm", "segment_mm", "waveform", "markers", "condition", "rate_hz"}
         return {k: v for k, v in self.model_dump(exclude_none=True).items() if k not in skip}
 
 

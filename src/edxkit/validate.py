@@ -11,11 +11,9 @@ from edxkit.io.base import check_finite
 from edxkit.io.dispatch import open_recording
 from edxkit.io.study import find_study_file, parse_study, read_document
 from edxkit.model import NerveStudy, Study, WaveformRef
+from edxkit.temperature import temperature_problems
 
 Check = tuple[str, str, Severity]  # (field, reason, severity) within a study
-
-# Temperature floors below which NCS values are unreliable (clinical.md, general rules): °C.
-TEMPERATURE_FLOOR_C = {"upper": 32.0, "lower": 30.0}
 
 
 def validate_study(path: str | Path) -> list[Problem]:
@@ -93,25 +91,21 @@ def _distance_checks(nerve: NerveStudy, j: int, field: str) -> list[Check]:
 
 def _temperature_checks(study: Study) -> list[Check]:
     out: list[Check] = []
-    limbs = {limb for n in study.ncs if (limb := _limb(n.nerve)) is not None}
-    for limb in sorted(limbs):
-        value = getattr(study.temperature_c, limb)
-        floor = TEMPERATURE_FLOOR_C[limb]
-        if value is None:
+    for t in temperature_problems(study):
+        if t.value_c is None:
             out.append(
-                (f"temperature_c.{limb}", "not recorded: NCS values cannot be checked for cooling", "warning")
+                (
+                    f"temperature_c.{t.limb}",
+                    "not recorded: NCS values cannot be checked for cooling",
+                    "warning",
+                )
             )
-        elif value < floor:
-            reason = f"{value} °C is below the {floor} °C floor: latencies long, CVs slow, amplitudes high"
-            out.append((f"temperature_c.{limb}", reason, "warning"))
+        else:
+            reason = (
+                f"{t.value_c} °C is below the {t.floor_c} °C floor: latencies long, CVs slow, amplitudes high"
+            )
+            out.append((f"temperature_c.{t.limb}", reason, "warning"))
     return out
-
-
-def _limb(nerve_id: str) -> str | None:
-    from edxkit.anatomy.names import nerves
-
-    limb = nerves()[nerve_id].limb
-    return limb if limb in ("upper", "lower") else None
 
 
 def _recording_checks(study: Study, where: str) -> list[Problem]:

@@ -1,0 +1,1 @@
+"""Shared signal primitives: zero-phase filters, baseline models, stimulus-artifact location."""

@@ -1,0 +1,182 @@
+"""Analyze one nerve study of a study file: measure each site, apply entered values, compare with limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from edxkit.io import open_recording
+from edxkit.model import NerveStudy, Site, Study, WaveformRef
+from edxkit.ncs.conduction import DEFAULT_CRITERIA, block_criteria, segments, sensory_cv
+from edxkit.ncs.markers import SweepMarkers, measure_sweep
+from edxkit.ncs.results import LimitUsed, NerveResult, SiteResult
+from edxkit.norms import Limit, NormTable, default_table
+from edxkit.waveform import Waveform
+
+_MEASURED = ("onset_latency_ms", "peak_latency_ms", "duration_ms", "end_latency_ms")
+
+
+@dataclass(frozen=True, slots=True)
+class NcsSettings:
+    """How nerve studies are judged: the limits table and the conduction-block criteria set."""
+
+    norms: NormTable = field(default_factory=default_table)
+    criteria: str = DEFAULT_CRITERIA
+
+
+def read_sweeps(study: Study, ref: WaveformRef) -> list[Waveform]:
+    """The sweeps a waveform reference names: one channel, or every channel for ``channel: all``."""
+    with open_recording(study.resolve(ref.file)) as recording:
+        if ref.all_channels:
+            return [recording.read(c.index) for c in recording.info.channels]
+        return [recording.read(ref.channel)]
+
+
+def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -> NerveResult:
+    """A motor or sensory study: per-site markers and limits, then segments with CB/TD flags."""
+    result = NerveResult(nerve.nerve, nerve.kind, nerve.side, nerve.record)
+    units = "mV" if nerve.kind == "motor" else "uV"
+    for site in nerve.sites:
+        result.sites.append(_site_result(study, nerve, site, units))
+    age = study.patient.age
+    _site_limits(result, settings.norms, age)
+    distal_lln = _find(settings.norms, result, "amplitude", age)
+    criteria = block_criteria()[settings.criteria]
+    result.segments = segments(
+        result.sites,
+        nerve=nerve.nerve,
+        distal_lln=distal_lln.value if distal_lln else None,
+        criteria=criteria,
+    )
+    _segment_limits(result, settings.norms, age)
+    return result
+
+
+def _site_result(study: Study, nerve: NerveStudy, site: Site, units: str) -> SiteResult:
+    res = SiteResult(site.site, units, site.distance_mm, site.segment_mm)  # type: ignore[arg-type]
+    if site.waveform is not None:
+        sweep = read_sweeps(study, site.waveform)[0]
+        edits = site.markers
+        markers = measure_sweep(
+            sweep,
+            kind="motor" if nerve.kind == "motor" else "sensory",
+            onset_ms=edits.onset_ms if edits else None,
+            peak_ms=edits.peak_ms if edits else None,
+        )
+        _apply_markers(res, markers, sweep.units)
+    _apply_entered(res, site)
+    if nerve.kind == "sensory":
+        res.cv_m_s = sensory_cv(res)
+    return res
+
+
+def _apply_markers(res: SiteResult, m: SweepMarkers, sweep_units: str) -> None:
+    scale = _scale(sweep_units, res.units)
+    res.response, res.source = m.response, m.source
+    res.notes.extend(m.notes)
+    if m.response == "absent":
+        return
+    for name in _MEASURED:
+        setattr(res, name, getattr(m, name))
+    res.amplitude = None if m.amplitude is None else m.amplitude * scale
+    res.peak_to_peak = None if m.peak_to_peak is None else m.peak_to_peak * scale
+    res.area = None if m.area is None else m.area * scale
+    for name in (*_MEASURED, "amplitude", "peak_to_peak", "area"):
+        if getattr(res, name) is not None:
+            res.sources[name] = m.source
+
+
+def _apply_entered(res: SiteResult, site: Site) -> None:
+    """Entered values override measured ones field by field; ``response: absent`` clears them."""
+    entered: dict[str, Any] = site.entered_fields
+    if not entered:
+        return
+    if entered.get("response") == "absent":
+        res.response, res.source = "absent", "entered"
+        for name in (*_MEASURED, "amplitude", "peak_to_peak", "area"):
+            setattr(res, name, None)
+        res.sources = {"response": "entered"}
+        return
+    mapping = {"amplitude_mv": "amplitude", "amplitude_uv": "amplitude", "area_mv_ms": "area"}
+    for key, value in entered.items():
+        name = mapping.get(key, key)
+        if name in (*_MEASURED, "amplitude", "area"):
+            if key == "amplitude_mv" and res.units == "uV":
+                value = value * 1000.0
+            setattr(res, name, float(value))
+            res.sources[name] = "entered"
+    res.response = "present"
+    res.source = "entered"
+
+
+def _scale(sweep_units: str, result_units: str) -> float:
+    if sweep_units == result_units:
+        return 1.0
+    return 1000.0 if result_units == "uV" else 0.001
+
+
+def _find(
+    table: NormTable, result: NerveResult, measure: str, age: float, segment: str | None = None
+) -> Limit | None:
+    name = {"amplitude": "amplitude_mv" if result.kind == "motor" else "amplitude_uv"}.get(measure, measure)
+    return table.find(
+        nerve=result.nerve,
+        kind=result.kind,
+        record=result.record,
+        measure=name,
+        age_years=age,
+        segment=segment,
+    )
+
+
+def _site_limits(result: NerveResult, table: NormTable, age: float) -> None:
+    """Distal-site limits: latency (at its fixed distance), amplitude, and sensory CV."""
+    if not result.sites:
+        return
+    distal = result.sites[0]
+    latency = "onset_latency_ms" if result.kind == "motor" else "peak_latency_ms"
+    measures = [latency, "amplitude"] + (["cv_m_s"] if result.kind == "sensory" else [])
+    for measure in measures:
+        limit = _find(table, result, measure, age, "any" if measure == "cv_m_s" else None)
+        if limit is None:
+            continue
+        if measure == latency and not _same_distance(limit, distal):
+            distal.notes.append(
+                f"{latency} not compared: the limit is for {limit.distance_mm:g} mm, "
+                f"this study used {distal.distance_mm if distal.distance_mm is not None else 'no'} mm"
+            )
+            continue
+        _judge(distal, measure, limit)
+    if distal.response == "absent":
+        amplitude = _find(table, result, "amplitude", age)
+        if amplitude is None or amplitude.value > 0:
+            distal.abnormal.append("response")
+
+
+def _same_distance(limit: Limit, site: SiteResult) -> bool:
+    if limit.distance_mm is None:
+        return True
+    return site.distance_mm is not None and abs(site.distance_mm - limit.distance_mm) <= 10.0
+
+
+def _judge(target: SiteResult, measure: str, limit: Limit) -> None:
+    value = getattr(target, measure)
+    target.limits[measure] = LimitUsed.of(limit)
+    if value is not None and limit.abnormal(value):
+        target.abnormal.append(measure)
+
+
+def _segment_limits(result: NerveResult, table: NormTable, age: float) -> None:
+    for seg in result.segments:
+        for measure in ("cv_m_s", "amplitude_drop_pct", "cv_drop_m_s"):
+            limit = _find(table, result, measure, age, seg.name)
+            if limit is None or (measure != "cv_m_s" and limit.segment == "any"):
+                continue
+            seg.limits[measure] = LimitUsed.of(limit)
+            value = getattr(seg, measure)
+            if value is not None and limit.abnormal(value):
+                seg.abnormal.append(measure)
+        if seg.conduction_block:
+            seg.abnormal.append("conduction_block")
+        if seg.temporal_dispersion:
+            seg.abnormal.append("temporal_dispersion")
