@@ -248,3 +248,60 @@ def test_any_snr_rate_pre_time_and_artifact_gives_ordered_markers_or_absent(
         assert t[0] <= on < pk < end <= t[-1] + 1e-9
         assert m.amplitude is not None and m.amplitude > 0
         assert m.area is not None and math.isfinite(m.area)
+
+
+# --- latency difference by alignment (edxkit.ncs.align) --------------------------------------------
+
+
+def test_aligned_latency_difference_of_clean_sites_within_0p08_ms_of_onset_difference() -> None:
+    from edxkit.ncs.align import latency_difference_ms
+
+    for seed in range(3):
+        sim = motor("ulnar", 60 + seed, snr_db=None, artifact=False, drift=False)
+        for k in range(1, len(sim.sweeps)):
+            r = latency_difference_ms(sim.sweeps[k - 1], sim.sweeps[k], "motor")
+            truth = float(sim.truth[k]["onset_latency_ms"]) - float(sim.truth[k - 1]["onset_latency_ms"])
+            assert r.method == "aligned" and r.delta_ms is not None
+            assert abs(r.delta_ms - truth) <= 0.08
+            assert r.r2 > 0.99 and 0.8 < r.stretch < 2.0 and r.gain > 0
+
+
+def test_aligned_segment_cv_at_25_db_beats_per_site_onsets_in_p90_over_12_segments() -> None:
+    from edxkit.ncs.align import latency_difference_ms
+
+    aligned, onsets = [], []
+    for seed in range(6):
+        sim = motor("median", 70 + seed, snr_db=25.0)
+        seg = sim.segments[0]
+        r = latency_difference_ms(sim.sweeps[0], sim.sweeps[1], "motor")
+        assert r.delta_ms is not None and r.onset_delta_ms is not None and r.se_ms > 0
+        aligned.append(abs(seg["distance_mm"] / r.delta_ms - seg["cv_m_s"]))
+        onsets.append(abs(seg["distance_mm"] / r.onset_delta_ms - seg["cv_m_s"]))
+    assert np.quantile(aligned, 0.9) <= np.quantile(onsets, 0.9)
+    assert np.median(aligned) <= 2.0
+
+
+def test_aligned_latency_difference_of_a_response_free_site_is_none() -> None:
+    from edxkit.ncs.align import latency_difference_ms
+
+    present = motor("median", 80, snr_db=30.0).sweeps[0]
+    absent = motor("median", 81, snr_db=30.0, pathology=Pathology(absent=True)).sweeps[1]
+    r = latency_difference_ms(present, absent, "motor")
+    assert r.delta_ms is None and r.method == "none" and not r.confident
+
+
+def test_aligned_shift_of_a_copy_delayed_by_2p5_ms_sampled_at_3p2_khz_is_found_within_0p01_ms() -> None:
+    from edxkit.ncs.align import latency_difference_ms
+
+    fs = 3200.0
+    t = np.arange(int(0.05 * fs)) / fs * 1000.0 - 5.0
+
+    def cmap(t0: float) -> np.ndarray:
+        s = np.clip(t - t0, 0, None)
+        return -8.0 * s**1.5 * np.exp(-s / 1.3) / 2.2
+
+    d = Waveform(cmap(4.0), fs, "mV", stimulus_s=0.005)
+    p = Waveform(cmap(6.5), fs, "mV", stimulus_s=0.005)
+    r = latency_difference_ms(d, p, "motor")
+    assert r.method == "aligned" and r.delta_ms == pytest.approx(2.5, abs=0.01)
+    assert r.stretch == pytest.approx(1.0, abs=0.01)

@@ -48,7 +48,7 @@ def test_a_channel_the_file_lacks_is_named(study_dir: Path, edx) -> None:
     edit(study_dir, lambda d: d["ncs"][0]["sites"][0]["waveform"].update(channel="ADM"))
     result = edx("validate", study_dir)
     assert result.exit_code == 2
-    assert "no channel 'ADM'; the file has: 0='APB'" in result.stderr
+    assert "no channel 'ADM'; the file has: 0='wrist'" in result.stderr
 
 
 def test_nan_samples_in_a_sweep_make_the_study_invalid(study_dir: Path, edx) -> None:

@@ -1,8 +1,8 @@
-"""Write the two synthetic median motor sweeps of this example (run from this folder).
+"""Write the two median motor sweeps of this example with edxkit's nerve-conduction simulator.
 
-Each sweep is a CMAP-like biphasic shape (negative main phase, as recorded) with onset at the
-latency given here, 20 kHz sampling, 5 ms of pre-stimulus baseline and light noise. They exist so
-that the example has waveforms to read; edxkit's simulator gives physiologically modelled ones.
+Run from the repository root: ``python examples/carpal_tunnel/make_sweeps.py``. The sweeps are a
+moderate carpal tunnel syndrome (focal slowing across the wrist), 20 kHz, 5 ms pre-stimulus baseline,
+stimulus artifact, drift and noise at 35 dB; seed 11. They are simulated, not patient recordings.
 """
 
 from pathlib import Path
@@ -10,21 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from edxkit.io import write_waveforms
-from edxkit.waveform import Waveform
+from edxkit.simulate.ncs import Pathology, SiteSpec, normal_params, simulate_motor
 
-FS_HZ = 20000.0
-
-
-def sweep(onset_ms: float, amplitude_mv: float, seed: int) -> Waveform:
-    rng = np.random.default_rng(seed)
-    t_ms = np.arange(-5.0, 45.0, 1000.0 / FS_HZ)
-    x = np.clip(t_ms - onset_ms, 0, None)
-    shape = -(x**2) * np.exp(-x / 1.6) / (4 * 1.6**2 * np.exp(-2)) + 0.35 * (x / 6.0) ** 3 * np.exp(-x / 2.0)
-    samples = amplitude_mv * shape + rng.normal(0, 0.01, t_ms.size)
-    return Waveform(samples, FS_HZ, "mV", channel="APB", start_s=0.0, stimulus_s=0.005)
-
+HERE = Path(__file__).parent
 
 if __name__ == "__main__":
-    here = Path(__file__).parent
-    write_waveforms(here / "median_apb_wrist.csv", [sweep(4.9, 6.8, seed=1)])
-    write_waveforms(here / "median_apb_elbow.csv", [sweep(9.6, 6.3, seed=2)])
+    params = normal_params("median", "motor", age_years=54, height_cm=165)
+    cts = Pathology(focal_slowing={"wrist": 0.5}, lesion_length_mm={"wrist": 30.0}, axonal_loss=0.1)
+    sites = [SiteSpec("wrist", distance_mm=80), SiteSpec("elbow", segment_mm=230)]
+    sim = simulate_motor(np.random.default_rng(11), params, sites, pathology=cts, snr_db=35.0)
+    for sweep in sim.sweeps:
+        write_waveforms(HERE / f"median_apb_{sweep.channel}.csv", [sweep])

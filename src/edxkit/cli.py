@@ -138,6 +138,30 @@ def validate(
 
 
 @app.command()
+def analyze(
+    study: Annotated[Path, typer.Argument(help="Study file (.yaml/.json) or a folder holding study.yaml")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (edxkit.result/1)")] = False,
+    norms: Annotated[Path | None, typer.Option(help="A lab's own normal-limits table (CSV)")] = None,
+    criteria: Annotated[str | None, typer.Option(help="Conduction block criteria set")] = None,
+) -> None:
+    """Measure every waveform of a study and compare each value with the normal limits."""
+    from edxkit.analyze import analyze_study
+    from edxkit.io.study import load_study
+    from edxkit.ncs.conduction import DEFAULT_CRITERIA, block_criteria
+    from edxkit.ncs.nerve import NcsSettings
+    from edxkit.norms import default_table, load_table
+    from edxkit.text import format_result
+
+    chosen = criteria or DEFAULT_CRITERIA
+    if chosen not in block_criteria():
+        known = ", ".join(block_criteria())
+        raise EdxInputError("--criteria", "name", f"unknown criteria set {chosen!r}; known: {known}")
+    settings = NcsSettings(norms=load_table(norms) if norms else default_table(), criteria=chosen)
+    result = analyze_study(load_study(study), settings)
+    typer.echo(json.dumps(result.to_dict(), indent=2) if as_json else format_result(result))
+
+
+@app.command()
 def simulate(
     scenario: Annotated[str | None, typer.Argument(help="Scenario name (see --list)")] = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder to write the study into")] = None,

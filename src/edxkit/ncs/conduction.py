@@ -73,13 +73,18 @@ def segments(
     nerve: str,
     distal_lln: float | None,
     criteria: BlockCriteria,
+    aligned_ms: list[float | None] | None = None,
 ) -> list[SegmentResult]:
-    """One SegmentResult per pair of adjacent sites (distal first), with CB/TD flags."""
+    """One SegmentResult per pair of adjacent sites (distal first), with CB/TD flags.
+
+    ``aligned_ms`` gives, per segment, a latency difference measured by aligning the two sweeps
+    (``edxkit.ncs.align``); where present it replaces the difference of the two onsets.
+    """
     out: list[SegmentResult] = []
-    for lower, upper in itertools.pairwise(sites):
+    for k, (lower, upper) in enumerate(itertools.pairwise(sites)):
         seg = SegmentResult(lower.site, upper.site, upper.segment_mm, criteria=criteria.name)
-        _velocity(seg, lower, upper)
-        _drops(seg, sites[0], upper)
+        _velocity(seg, lower, upper, aligned_ms[k] if aligned_ms else None)
+        _drops(seg, lower, upper)
         _block_and_dispersion(seg, sites[0], nerve=nerve, distal_lln=distal_lln, criteria=criteria)
         if out and out[-1].cv_m_s is not None and seg.cv_m_s is not None:
             seg.cv_drop_m_s = out[-1].cv_m_s - seg.cv_m_s
@@ -87,9 +92,15 @@ def segments(
     return out
 
 
-def _velocity(seg: SegmentResult, lower: SiteResult, upper: SiteResult) -> None:
+def _velocity(seg: SegmentResult, lower: SiteResult, upper: SiteResult, aligned_ms: float | None) -> None:
     if seg.distance_mm is None:
         seg.notes.append("no segment distance: no conduction velocity")
+        return
+    if aligned_ms is not None and aligned_ms > 0:
+        seg.cv_m_s = seg.distance_mm / aligned_ms
+        seg.notes.append(
+            f"latency difference {aligned_ms:.2f} ms from aligning the two responses' rising edges"
+        )
         return
     if lower.onset_latency_ms is None or upper.onset_latency_ms is None:
         return
@@ -101,7 +112,7 @@ def _velocity(seg: SegmentResult, lower: SiteResult, upper: SiteResult) -> None:
 
 
 def _drops(seg: SegmentResult, distal: SiteResult, upper: SiteResult) -> None:
-    """Drops are proximal vs the most distal site, as CB criteria define them."""
+    """Drops of the segment: its proximal site vs the site just below it (e.g. above vs below elbow)."""
     if distal.amplitude and upper.amplitude is not None:
         seg.amplitude_drop_pct = (1 - upper.amplitude / distal.amplitude) * 100
     if distal.area and upper.area is not None:

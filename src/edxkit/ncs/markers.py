@@ -187,6 +187,51 @@ def measure_sweep(
     ValueError
         Unknown ``kind``, fewer than 8 finite samples, or a window outside the sweep.
     """
+    return analyse_sweep(waveform, kind, onset_ms=onset_ms, peak_ms=peak_ms, window_ms=window_ms).markers
+
+
+@dataclass(frozen=True, slots=True)
+class SweepAnalysis:
+    """The markers of a sweep together with the signals they were measured on.
+
+    Parameters
+    ----------
+    markers : SweepMarkers
+        What :func:`measure_sweep` returns.
+    t_ms : ndarray
+        Sample times from the stimulus, ms.
+    centered, smooth : ndarray
+        Baseline-corrected sweep and its low-passed version (units).
+    sigma, sigma_smooth : float
+        Noise rms of ``centered`` and ``smooth`` (units).
+    fs_hz : float
+        Sampling rate, Hz.
+    earliest_ms : float
+        Start of the searched interval (after the artifact pulse), ms.
+    peak_index : int
+        Sample of the negative peak (-1 when absent).
+    """
+
+    markers: SweepMarkers
+    t_ms: FloatArray
+    centered: FloatArray
+    smooth: FloatArray
+    sigma: float
+    sigma_smooth: float
+    fs_hz: float
+    earliest_ms: float
+    peak_index: int
+
+
+def analyse_sweep(
+    waveform: Waveform,
+    kind: Kind = "motor",
+    *,
+    onset_ms: float | None = None,
+    peak_ms: float | None = None,
+    window_ms: tuple[float, float] | None = None,
+) -> SweepAnalysis:
+    """:func:`measure_sweep` that also returns the baseline-corrected signals (for alignment)."""
     if kind not in SPECS:
         raise ValueError(f"kind must be 'motor' or 'sensory', got {kind!r}")
     spec = SPECS[kind]
@@ -194,8 +239,9 @@ def measure_sweep(
     sig = _signals(prep, spec)
     units: Units = waveform.units
     edited = onset_ms is not None or peak_ms is not None
+    k = -1
     if not sig.detection.present and not edited:
-        return SweepMarkers(
+        markers = SweepMarkers(
             "absent",
             units,
             baseline=float(np.mean(sig.baseline)),
@@ -203,7 +249,19 @@ def measure_sweep(
             notes=prep.notes,
             detection_z=sig.detection.z,
         )
-    return _measure(prep, spec, sig, units, onset_ms, peak_ms)
+    else:
+        markers, k = _measure(prep, spec, sig, units, onset_ms, peak_ms)
+    return SweepAnalysis(
+        markers,
+        prep.t_ms,
+        sig.centered,
+        sig.smooth,
+        sig.sigma,
+        sig.sigma_smooth,
+        prep.fs_hz,
+        prep.search_ms[0],
+        k,
+    )
 
 
 def _choose_peak(
@@ -269,8 +327,8 @@ def _measure(
     units: Units,
     onset_ms: float | None,
     peak_ms: float | None,
-) -> SweepMarkers:
-    """Markers of a present (or user-marked) response."""
+) -> tuple[SweepMarkers, int]:
+    """Markers of a present (or user-marked) response, and the sample of its negative peak."""
     t = prep.t_ms
     notes = list(prep.notes)
     k, t_peak, value = _choose_peak(prep, sig, onset_ms, peak_ms)
@@ -293,7 +351,7 @@ def _measure(
     ppk = positive_peak_after(t, sig.centered, sig.smooth, end, max(3.0 * duration, 1.0))
     snr = 20.0 * math.log10(amplitude / sig.sigma) if amplitude > 0 and sig.sigma > 0 else None
     edited = onset_ms is not None or peak_ms is not None
-    return SweepMarkers(
+    markers = SweepMarkers(
         "present",
         units,
         onset_latency_ms=onset,
@@ -311,3 +369,4 @@ def _measure(
         negative_start_ms=start,
         detection_z=sig.detection.z,
     )
+    return markers, k

@@ -7,6 +7,7 @@ from typing import Any
 
 from edxkit.io import open_recording
 from edxkit.model import NerveStudy, Site, Study, WaveformRef
+from edxkit.ncs.align import latency_difference_ms
 from edxkit.ncs.conduction import DEFAULT_CRITERIA, block_criteria, segments, sensory_cv
 from edxkit.ncs.markers import SweepMarkers, measure_sweep
 from edxkit.ncs.results import LimitUsed, NerveResult, SiteResult
@@ -36,8 +37,11 @@ def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -
     """A motor or sensory study: per-site markers and limits, then segments with CB/TD flags."""
     result = NerveResult(nerve.nerve, nerve.kind, nerve.side, nerve.record)
     units = "mV" if nerve.kind == "motor" else "uV"
+    sweeps: list[Waveform | None] = []
     for site in nerve.sites:
-        result.sites.append(_site_result(study, nerve, site, units))
+        sweep = read_sweeps(study, site.waveform)[0] if site.waveform is not None else None
+        sweeps.append(sweep)
+        result.sites.append(_site_result(nerve, site, units, sweep))
     age = study.patient.age
     _site_limits(result, settings.norms, age)
     distal_lln = _find(settings.norms, result, "amplitude", age)
@@ -47,15 +51,29 @@ def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -
         nerve=nerve.nerve,
         distal_lln=distal_lln.value if distal_lln else None,
         criteria=criteria,
+        aligned_ms=_aligned_deltas(result.sites, sweeps, nerve.kind),
     )
     _segment_limits(result, settings.norms, age)
     return result
 
 
-def _site_result(study: Study, nerve: NerveStudy, site: Site, units: str) -> SiteResult:
+def _aligned_deltas(sites: list[SiteResult], sweeps: list[Waveform | None], kind: str) -> list[float | None]:
+    """Latency differences by alignment where both sweeps exist and both onsets are automatic."""
+    out: list[float | None] = []
+    for k in range(len(sites) - 1):
+        lower, upper = sweeps[k], sweeps[k + 1]
+        auto = all(s.sources.get("onset_latency_ms") == "auto" for s in sites[k : k + 2])
+        if lower is None or upper is None or not auto:
+            out.append(None)
+            continue
+        diff = latency_difference_ms(lower, upper, "motor" if kind == "motor" else "sensory")
+        out.append(diff.delta_ms if diff.method == "aligned" else None)
+    return out
+
+
+def _site_result(nerve: NerveStudy, site: Site, units: str, sweep: Waveform | None) -> SiteResult:
     res = SiteResult(site.site, units, site.distance_mm, site.segment_mm)  # type: ignore[arg-type]
-    if site.waveform is not None:
-        sweep = read_sweeps(study, site.waveform)[0]
+    if sweep is not None:
         edits = site.markers
         markers = measure_sweep(
             sweep,

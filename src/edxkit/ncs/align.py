@@ -1,0 +1,229 @@
+"""Latency difference of two sweeps of one nerve (distal and proximal stimulation) by alignment.
+
+A segment's conduction velocity is ``segment / (proximal − distal onset latency)``. Measuring the
+two onsets separately adds the errors of two back-extrapolations to the toe of a noisy edge; but
+the proximal response *is* the distal one arriving later (its units are the same, dispersed a
+little more), so the difference is better measured jointly: the leading edge of the proximal sweep
+is fitted by the distal sweep shifted by ``Δ``, scaled in size by ``g`` and stretched in time by
+``s`` about the distal onset,
+
+``P(t) ≈ c + g·D(t_d + (t − t_d − Δ)/s)``,
+
+by least squares over the whole rising edge (from half an edge-time before the proximal onset
+up to :data:`EDGE_LEVEL` of the negative peak; ``c, g`` linear, ``Δ, s`` by Gauss–Newton).
+Every sample of the edge then informs ``Δ``, not only the few near the toe. A response stretched
+about the onset keeps its 1 % take-off at ``t_d + Δ``, so ``Δ`` is the difference of the onsets
+whatever the stretch (and whatever point it is taken about: shift plus stretch is any affine map of
+time). Dispersion is not exactly a stretch — the arrival times spread but each unit keeps its
+shape, and a few fast axons spared by a lesion keep the toe early — so on dispersed segments a
+bias of up to a few tenths of a millisecond remains (see :data:`MODEL_SE_MS`).
+
+The fit runs on both sweeps low-passed by the same filter (same blur on both sides, so no bias),
+with the distal template evaluated between samples by a cubic spline, so any sampling rate works.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.interpolate import CubicSpline  # type: ignore[import-untyped]
+from scipy.optimize import least_squares  # type: ignore[import-untyped]
+
+from edxkit.ncs.kinds import Kind
+from edxkit.ncs.markers import SweepAnalysis, analyse_sweep
+from edxkit.ncs.phase import crossing_before
+from edxkit.waveform import Waveform
+
+FloatArray = NDArray[np.float64]
+
+#: The fit covers the proximal leading edge up to this fraction of its negative peak ...
+EDGE_LEVEL = 0.95
+#: ... from this many edge-times (onset to ``EDGE_LEVEL``) before the proximal onset.
+PRE_EDGES = 0.5
+#: Stretch allowed, proximal time scale / distal.
+STRETCH_RANGE = (0.6, 3.0)
+#: The aligned difference is used when it agrees with the onset difference within this many
+#: combined standard errors plus :data:`AGREE_MS` (else the per-site onsets are used).
+AGREE_SIGMAS = 6.0
+AGREE_MS = 0.5
+#: Shape mismatch of the model (a dispersed response is not exactly a stretched one): its rms
+#: effect on ``Δ`` on noise-free simulated normal nerves (seeds < 100 000), added to the noise part
+#: of the standard error in quadrature, ms.
+MODEL_SE_MS = 0.03
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyDifference:
+    """Proximal − distal latency difference of a segment.
+
+    Parameters
+    ----------
+    delta_ms : float or None
+        Latency difference (proximal onset − distal onset), ms; None when either response is
+        absent. Segment CV = ``segment_mm / delta_ms`` (m/s).
+    se_ms : float
+        Standard error of ``delta_ms`` from the fit's residuals, ms (``inf`` when not aligned).
+    method : {"aligned", "onsets", "none"}
+        ``"aligned"``: the edge fit; ``"onsets"``: the difference of the per-site onsets (the fit
+        failed or disagreed with them); ``"none"``: a response is missing.
+    onset_delta_ms : float or None
+        Difference of the per-site onsets (:func:`~edxkit.ncs.markers.measure_sweep`), ms.
+    stretch : float
+        Time scale of the proximal edge relative to the distal (> 1: dispersed).
+    gain : float
+        Size of the proximal response relative to the distal.
+    r2 : float
+        Fraction of the proximal edge's variance the shifted distal edge explains (0–1).
+    """
+
+    delta_ms: float | None
+    se_ms: float
+    method: Literal["aligned", "onsets", "none"]
+    onset_delta_ms: float | None = None
+    stretch: float = 1.0
+    gain: float = 1.0
+    r2: float = 0.0
+
+    @property
+    def confident(self) -> bool:
+        """Aligned, with a standard error below 0.05 ms and a good fit (R² ≥ 0.9)."""
+        return self.method == "aligned" and self.se_ms <= 0.05 and self.r2 >= 0.9
+
+
+def latency_difference_ms(
+    distal: Waveform,
+    proximal: Waveform,
+    kind: Kind = "motor",
+    *,
+    window_ms: tuple[float, float] | None = None,
+) -> LatencyDifference:
+    """Latency difference (proximal − distal onset, ms) of two sweeps by aligning their edges.
+
+    Parameters
+    ----------
+    distal, proximal : Waveform
+        Sweeps from the distal and the proximal stimulation site (same recording electrodes).
+    kind : {"motor", "sensory"}
+        CMAP or SNAP time scales.
+    window_ms : (float, float), optional
+        Search window passed to :func:`~edxkit.ncs.markers.measure_sweep` for both sweeps.
+
+    Returns
+    -------
+    LatencyDifference
+        ``delta_ms`` None when either sweep has no response.
+    """
+    d = analyse_sweep(distal, kind, window_ms=window_ms)
+    p = analyse_sweep(proximal, kind, window_ms=window_ms)
+    return align_analyses(d, p)
+
+
+def align_analyses(d: SweepAnalysis, p: SweepAnalysis) -> LatencyDifference:
+    """:func:`latency_difference_ms` of two already analysed sweeps."""
+    md, mp = d.markers, p.markers
+    if (
+        md.response != "present"
+        or mp.response != "present"
+        or md.onset_latency_ms is None
+        or mp.onset_latency_ms is None
+        or not md.amplitude
+        or not mp.amplitude
+    ):
+        return LatencyDifference(None, math.inf, "none")
+    onset_delta = mp.onset_latency_ms - md.onset_latency_ms
+    fallback = LatencyDifference(onset_delta, math.inf, "onsets", onset_delta)
+    fit = _fit(d, p)
+    if fit is None:
+        return fallback
+    delta, se, stretch, gain, r2 = fit
+    if abs(delta - onset_delta) > AGREE_SIGMAS * se + AGREE_MS:
+        return fallback
+    return LatencyDifference(delta, se, "aligned", onset_delta, stretch, gain, r2)
+
+
+def _edge(a: SweepAnalysis, level: float) -> tuple[float, float] | None:
+    """Onset (ms) and the leading edge's crossing of ``level`` of the amplitude (ms)."""
+    m = a.markers
+    if m.onset_latency_ms is None or m.amplitude is None or a.peak_index < 1:
+        return None
+    top = crossing_before(a.t_ms, a.smooth, a.peak_index, -level * m.amplitude)
+    if top is None or top <= m.onset_latency_ms:
+        return None
+    return m.onset_latency_ms, top
+
+
+def _fit(d: SweepAnalysis, p: SweepAnalysis) -> tuple[float, float, float, float, float] | None:
+    """Least-squares ``(Δ, se, s, g, R²)`` of the proximal edge on the shifted, stretched distal."""
+    ed, ep = _edge(d, EDGE_LEVEL), _edge(p, EDGE_LEVEL)
+    if ed is None or ep is None:
+        return None
+    t_d = ed[0]
+    rise_p = ep[1] - ep[0]
+    lo = max(ep[0] - PRE_EDGES * rise_p, p.earliest_ms)
+    sel = (p.t_ms >= lo) & (p.t_ms <= ep[1])
+    if sel.sum() < 5:
+        return None
+    t, y = p.t_ms[sel], p.smooth[sel]
+    keep = d.t_ms >= d.earliest_ms
+    spline = CubicSpline(d.t_ms[keep], d.smooth[keep], extrapolate=False)
+    t_first = float(d.t_ms[keep][0])
+
+    def template(x: FloatArray) -> FloatArray:
+        v = spline(np.clip(x, t_first, None))
+        return np.asarray(np.where(x < t_first, 0.0, np.nan_to_num(v)), dtype=np.float64)
+
+    def residual(theta: FloatArray) -> FloatArray:
+        delta, stretch = float(theta[0]), float(theta[1])
+        col = template(t_d + (t - t_d - delta) / stretch)
+        design = np.column_stack((np.ones_like(t), col))
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        return np.asarray(y - design @ coef, dtype=np.float64)
+
+    s0 = min(max(rise_p / (ed[1] - ed[0]), STRETCH_RANGE[0]), STRETCH_RANGE[1])
+    delta0 = ep[0] - ed[0]
+    try:
+        sol = least_squares(
+            residual,
+            np.array([delta0, s0]),
+            bounds=(
+                [delta0 - 2.0 * rise_p - 1.0, STRETCH_RANGE[0]],
+                [delta0 + 2.0 * rise_p + 1.0, STRETCH_RANGE[1]],
+            ),
+            x_scale=np.array([0.05, 0.05]),
+            diff_step=1e-4,
+        )
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    if not sol.success:
+        return None
+    delta, stretch = float(sol.x[0]), float(sol.x[1])
+    col = template(t_d + (t - t_d - delta) / stretch)
+    design = np.column_stack((np.ones_like(t), col))
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    resid = y - design @ coef
+    gain = float(coef[1])
+    if gain <= 0:
+        return None
+    se = _standard_error(sol.jac, p, d, gain)
+    total = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - float(resid @ resid) / total if total > 0 else 0.0
+    return delta, se, stretch, gain, r2
+
+
+def _standard_error(jac: FloatArray, p: SweepAnalysis, d: SweepAnalysis, gain: float) -> float:
+    """Standard error of ``Δ``: noise of both smoothed sweeps through the fit's Jacobian.
+
+    The smoothed noise is correlated over the low-pass kernel, so the white-noise formula
+    ``σ²·(JᵀJ)⁻¹`` is inflated by the kernel's length in samples (``(σ/σ_smooth)²``).
+    """
+    try:
+        cov = np.linalg.inv(jac.T @ jac)
+    except np.linalg.LinAlgError:
+        return math.inf
+    noise = p.sigma_smooth**2 + (gain * d.sigma_smooth) ** 2
+    span = (p.sigma / p.sigma_smooth) ** 2 if p.sigma_smooth > 0 else 1.0
+    return float(math.sqrt(max(cov[0, 0], 0.0) * noise * span + MODEL_SE_MS**2))

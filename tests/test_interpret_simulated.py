@@ -1,0 +1,55 @@
+"""Simulated scenarios (edxkit.simulate): the true diagnosis is recovered from the waveforms.
+
+Scenarios decided by nerve conduction are checked end to end (simulate → analyze → interpret). Those
+decided by the needle examination (radiculopathy, ALS, myopathy) carry needle recordings without
+entered findings; they wait for the needle analysis to reach ``StudyResult`` and are skipped here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from edxkit.analyze import analyze_study
+from edxkit.interpret import interpret
+from edxkit.io.study import load_study
+from edxkit.simulate.study import NeedleSettings, simulate_study
+
+NCS_DECIDED = (
+    "carpal_tunnel_mild",
+    "carpal_tunnel_moderate",
+    "carpal_tunnel_severe",
+    "ulnar_neuropathy_elbow",
+    "peroneal_neuropathy_fibular_head",
+    "axonal_polyneuropathy",
+    "demyelinating_polyneuropathy",
+    "myasthenia_gravis",
+    "lambert_eaton",
+)
+NEEDLE_DECIDED = ("c7_radiculopathy", "myopathy")  # also l5_radiculopathy, als, myopathy_irritable, normal
+SHORT_NEEDLE = NeedleSettings(fs_hz=10000.0, rest_s=0.3, minimal_s=0.3)
+ATTRIBUTES = ("code", "side", "root", "element", "nerve", "fibers", "pathology", "irritable", "severity")
+
+
+@pytest.mark.parametrize("name", NCS_DECIDED)
+def test_simulated_scenario_diagnosis_is_recovered(name: str, tmp_path: Path) -> None:
+    path = simulate_study(name, tmp_path, seed=7, needle=SHORT_NEEDLE)
+    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))["impressions"]
+    study = load_study(path)
+    found = [imp.to_dict() for imp in interpret(study, analyze_study(study)).impressions]
+    for expected in truth:
+        wanted = {k: v for k, v in expected.items() if k in ATTRIBUTES}
+        assert any(all(f.get(k) == v for k, v in wanted.items()) for f in found), (wanted, found)
+
+
+@pytest.mark.parametrize("name", NEEDLE_DECIDED)
+def test_needle_decided_scenarios_are_not_called_normal_without_needle_findings(
+    name: str, tmp_path: Path
+) -> None:
+    path = simulate_study(name, tmp_path, seed=7, needle=SHORT_NEEDLE)
+    study = load_study(path)
+    result = interpret(study, analyze_study(study))
+    assert "normal" not in [imp.code for imp in result.impressions]
+    assert any("without findings" in lim for lim in result.limitations)
