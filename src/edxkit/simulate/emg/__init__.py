@@ -5,7 +5,8 @@ muscle (:mod:`.pool`, :mod:`.params`), single-fibre potentials from a line-sourc
 volume
 conductor recorded by a concentric needle (:mod:`.conductor`, :mod:`.bank`), MUAPs summed from fibres with
 end-plate scatter, branch delays, jitter and blocking (:mod:`.muap`), recruitment and rate coding
-(:mod:`.firing`, :mod:`.voluntary`), neurogenic/myopathic remodelling (:mod:`.disease`), spontaneous activity
+(:mod:`.firing`, :mod:`.voluntary`), the examiner's needle placement for minimal-effort recordings
+(:mod:`.placement`), neurogenic/myopathic remodelling (:mod:`.disease`), spontaneous activity
 (:mod:`.spontaneous`, :mod:`.generators`), amplifier band-pass, sampling and noise (:mod:`.instrument`).
 Measures of the truth templates are defined in :mod:`.measures`.
 

@@ -6,12 +6,17 @@ travelled from the end-plate (mm). A fibre with conduction velocity v (m/s = mm/
 ``bank(r, d, v·t)`` at time t (ms) after its end-plate fires, so one bank serves every velocity.
 
 Fibres are symmetric about their end-plate with half-length ``half_length_mm`` (per muscle). The potential
-for each (r, d) is evaluated exactly for the Rosenfalck profile (see :mod:`.conductor`): with
-``Ψ(x−z) = 96 (x−z)³ e^{−(x−z)}`` the right-running half-fibre integral is
-``96 e^{−x} Σ_j C(3,j) x^{3−j} (−1)^j ∫ z^j e^{z} w''(z) dz`` between the end-plate and min(front, fibre end),
-and the left-running one is the mirror with ``e^{−z}``. Running integrals are taken with the trapezoid rule on
-a z grid that is 5 µm fine within 4 mm of the tip and 50 µm beyond; all integration limits fall on grid
-points. Rows for an end-plate offset are computed on first use and kept (a lazily filled cache).
+for each (r, d) is evaluated exactly for the IAP of :mod:`.conductor`,
+``V(y) = e^{−y/ℓ} Σ_k a_k y^k + A e^{−y/L}``: the right-running half-fibre integral is
+``e^{−x/ℓ} Σ_j b_j(x) ∫ z^j e^{z/ℓ} w''(z) dz + A e^{−x/L} ∫ e^{z/L} w''(z) dz`` between the end-plate and
+min(front, fibre end), ``b_j(x) = (−1)^j Σ_{k≥j} a_k C(k, j) x^{k−j}``, and the left-running one is its
+mirror with ``e^{−z/ℓ}``, ``e^{−z/L}``. Running integrals are taken with the trapezoid rule on a z grid that
+is 5 µm fine within 4 mm of the tip and 50 µm beyond; all integration limits fall on grid points. Rows for an
+end-plate offset are computed on first use and kept (a lazily filled cache).
+
+The table stops 20ℓ after the fronts reach the fibre ends (:attr:`SfapBank.s_max_mm`); beyond that only the
+exponential repolarisation is left on the fibre and the potential decays exactly as ``e^{−s/L}``
+(:meth:`SfapBank.tail_factor`), which the MUAP synthesis uses to continue each fibre's slow terminal phase.
 """
 
 from __future__ import annotations
@@ -24,12 +29,15 @@ from numpy.typing import NDArray
 from scipy.integrate import cumulative_trapezoid  # type: ignore[import-untyped]
 
 from edxkit.simulate.emg.conductor import (
-    AP_AMPLITUDE_MV_PER_MM3,
+    IAP_AMPLITUDE_MV,
+    IAP_REPOLARISATION_MM,
+    IAP_UPSTROKE_MM,
     FloatArray,
     NeedleGeometry,
+    iap_mv,
+    iap_polynomial,
     line_constant_mm2,
     needle_weighting,
-    rosenfalck_mv,
 )
 
 R_MIN_MM = 0.02
@@ -40,8 +48,8 @@ _FINE_HALF_WIDTH_MM = 4
 _S_STEP_MM = 0.05
 _D_STEP_MM = 0.5
 _D_MAX_MM = 20.0
-_TAIL_MM = 20.0  # the AP has decayed below 1e-5 of its peak 20 mm behind the front
-_BINOMIAL = (1.0, 3.0, 3.0, 1.0)
+_TAIL_MM = 20.0 * IAP_UPSTROKE_MM  # 20ℓ behind the front only the exponential repolarisation is left
+_BINOMIAL = ((1.0,), (1.0, 1.0), (1.0, 2.0, 1.0), (1.0, 3.0, 3.0, 1.0))
 
 
 class SfapBank:
@@ -79,14 +87,20 @@ class SfapBank:
         n_r = self.r_grid_mm.size
         self._cplus = np.empty((n_r, z.size, 4))
         self._dminus = np.empty((n_r, z.size, 4))
+        self._gplus = np.empty((n_r, z.size))
+        self._gminus = np.empty((n_r, z.size))
         self._w1 = np.empty((n_r, z.size))
         powers = np.stack([z**j for j in range(4)], axis=1)
-        grow, decay = np.exp(z)[:, None], np.exp(-z)[:, None]
+        grow, decay = np.exp(z / IAP_UPSTROKE_MM)[:, None], np.exp(-z / IAP_UPSTROKE_MM)[:, None]
+        slow_grow = np.exp(z / IAP_REPOLARISATION_MM)
+        slow_decay = np.exp(-z / IAP_REPOLARISATION_MM)
         for i, r in enumerate(self.r_grid_mm):
             self._w1[i], w2 = needle_weighting(z, float(r), self.needle)
             self._cplus[i] = cumulative_trapezoid(powers * grow * w2[:, None], z, axis=0, initial=0.0)
             down = cumulative_trapezoid((powers * decay * w2[:, None])[::-1], -z[::-1], axis=0, initial=0.0)
             self._dminus[i] = down[::-1]
+            self._gplus[i] = cumulative_trapezoid(slow_grow * w2, z, initial=0.0)
+            self._gminus[i] = cumulative_trapezoid((slow_decay * w2)[::-1], -z[::-1], initial=0.0)[::-1]
         self._z = z
 
     def _index(self, z_mm: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -108,14 +122,25 @@ class SfapBank:
         m_left = self._dminus[:, lo_l, :] - self._dminus[:, hi_l, :]
         right = np.zeros((self.r_grid_mm.size, s.size))
         left = np.zeros_like(right)
+        coef = iap_polynomial()
         for j in range(4):
-            right += _BINOMIAL[j] * x_right ** (3 - j) * (-1.0) ** j * m_right[:, :, j]
-            left += _BINOMIAL[j] * (-x_left) ** (3 - j) * m_left[:, :, j]
-        right *= AP_AMPLITUDE_MV_PER_MM3 * np.exp(-x_right)
-        left *= AP_AMPLITUDE_MV_PER_MM3 * np.exp(x_left)
+            # Σ_k a_k (x − z)^k = Σ_j z^j · (−1)^j Σ_{k≥j} a_k C(k, j) x^(k−j); mirrored for the left wave
+            b_right = sum(coef[k] * _BINOMIAL[k][j] * x_right ** (k - j) for k in range(j, 4))
+            b_left = sum(coef[k] * _BINOMIAL[k][j] * (-x_left) ** (k - j) for k in range(j, 4))
+            right += (-1.0) ** j * b_right * m_right[:, :, j]
+            left += b_left * m_left[:, :, j]
+        right *= np.exp(-x_right / IAP_UPSTROKE_MM)
+        left *= np.exp(x_left / IAP_UPSTROKE_MM)
+        slow = IAP_AMPLITUDE_MV
+        right += (
+            slow * np.exp(-x_right / IAP_REPOLARISATION_MM) * (self._gplus[:, hi_r] - self._gplus[:, lo_r])
+        )
+        left += (
+            slow * np.exp(x_left / IAP_REPOLARISATION_MM) * (self._gminus[:, lo_l] - self._gminus[:, hi_l])
+        )
         ends = self._index(np.array([d - length, d + length]))
         end_term = (self._w1[:, ends[1]] - self._w1[:, ends[0]])[:, None]
-        boundary = -rosenfalck_mv(np.asarray(s - length, dtype=np.float64))[None, :] * end_term
+        boundary = -iap_mv(np.asarray(s - length, dtype=np.float64))[None, :] * end_term
         total_mv = (right + left + boundary) * line_constant_mm2()
         self.data_uv[:, d_idx, :] = total_mv * 1000.0
         self._done[d_idx] = True
@@ -136,7 +161,26 @@ class SfapBank:
         ri = int(np.argmin(np.abs(np.log(self.r_grid_mm / r_mm))))
         di = int(self.d_index(np.array([d_mm]))[0])
         self.ensure(np.array([di]))
-        return np.interp(s_mm / _S_STEP_MM, np.arange(self.n_s), self.data_uv[ri, di], left=0.0, right=0.0)
+        row = self.data_uv[ri, di]
+        inside = np.interp(s_mm / _S_STEP_MM, np.arange(self.n_s), row, left=0.0, right=0.0)
+        beyond = s_mm > self.s_max_mm
+        return np.where(beyond, row[-1] * self.tail_factor(s_mm - self.s_max_mm), inside)
+
+    @property
+    def s_max_mm(self) -> float:
+        """Largest tabulated front distance; beyond it the potential decays as :meth:`tail_factor`."""
+        return (self.n_s - 1) * _S_STEP_MM
+
+    @staticmethod
+    def tail_factor(beyond_mm: FloatArray) -> FloatArray:
+        """Decay of the potential ``beyond_mm`` past :attr:`s_max_mm`.
+
+        By then both fronts have left the fibre and the spike has died out (20ℓ behind the front it is
+        below 2e-5 of its peak), so all that remains on the fibre is the afterpotential
+        ``A e^(−(s − z)/L)``: every source term scales with ``e^(−s/L)``, and the potential decays exactly
+        exponentially with the front distance.
+        """
+        return np.asarray(np.exp(-np.maximum(beyond_mm, 0.0) / IAP_REPOLARISATION_MM))
 
 
 @functools.lru_cache(maxsize=6)

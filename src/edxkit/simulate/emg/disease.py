@@ -7,11 +7,19 @@ Neurogenic (axon loss with collateral reinnervation; Wohlfart 1958, Kugelberg, S
 * a fraction of the orphaned fibres is adopted by surviving units (0 for ``acute``, 0.7 for
   ``chronic_active``, 0.9 for ``chronic``), each survivor growing in proportion to its size
   (Gamma-distributed share) up to 5-fold;
-* adopted fibres lie next to the survivor's own fibres (within ≈0.15 mm: fibre-type grouping, higher local
-  fibre density), with end-plates spread over the innervation band and an extra terminal-sprout delay
-  (mean 0.5 ms mature, 1.2 ms immature) → larger, longer, more polyphasic MUAPs;
+* collateral sprouts reach orphaned fibres inside the survivor's own territory, so every adopted fibre is
+  placed beside one of the survivor's fibres (Poisson(factor − 1) children per fibre, Gaussian offset SD
+  0.15 mm): the unit's *local* fibre density rises by its enlargement factor — fibre-type grouping, SFEMG
+  fibre density ≈1.5 → 2.5–4 at severity 0.5–0.7 (Stålberg & Trontelj) — while its territory stays about
+  the same (collateral sprouts grow over short distances, Wohlfart 1958; reinnervated units are clustered,
+  Kugelberg et al. 1970). The extra fibres near the needle are what make a surviving unit's MUAP large;
+* the adopted fibre keeps its own end-plate site (offset from the parent's by SD 2 mm, the spread of the
+  innervation band), and its sprout adds a terminal delay (gamma, mean 0.5 ms mature, 1.2 ms immature: thin,
+  slowly conducting, scattered) → long, polyphasic MUAPs with late components (satellites);
 * immature sprouts (``chronic_active``: 60 % of survivors; all survivors would be immature in a subacute
-  lesion) have jitter 60–150 µs and block 2–30 % of discharges: the unit is marked unstable;
+  lesion) have jitter 60–150 µs and block 2–30 % of discharges (the unit is marked unstable: jiggle), and
+  their fibres are still atrophic from denervation (diameter × 0.6–0.85, like fibrillating fibres), so they
+  conduct slowly and add small late spikes;
 * thresholds are kept (the motoneurons survive unchanged), so for a given force fewer, larger units fire
   faster (reduced recruitment).
 
@@ -78,7 +86,9 @@ def _sprouts(
         y_mm=fibres.y_mm[parent] + rng.normal(0.0, SPROUT_SPREAD_MM, total),
         endplate_mm=fibres.endplate_mm[parent] + rng.normal(0.0, 2.0, total),
         delay_ms=fibres.delay_ms[parent] + sprout_delay,
-        diameter_um=fibres.diameter_um[parent] * np.clip(rng.normal(1.0, 0.12, total), 0.5, 1.6),
+        diameter_um=fibres.diameter_um[parent]
+        * np.clip(rng.normal(1.0, 0.12, total), 0.5, 1.6)
+        * np.where(immature, rng.uniform(0.6, 0.85, total), 1.0),
         jitter_us=np.where(immature, rng.uniform(60.0, 150.0, total), fibres.jitter_us[parent]),
         block_prob=np.where(immature, rng.uniform(0.02, 0.3, total), 0.0),
     )

@@ -8,8 +8,9 @@
   rate (25–35 Hz) at maximal drive.
 * Force of a unit ∝ its force weight (fibres × cross-section) × ``f³/(f³ + 12³)`` (fusion of twitches,
   half-maximal near 12 Hz; Fuglevand-type saturating force–rate relation, TB).
-* Condition → drive: rest 0; minimal = the force at which a normal muscle recruits the 2nd–4th unit whose
-  territory covers the tip (what an examiner asks for); moderate = 30 % of normal maximal force; maximal = 1.
+* Condition → drive: rest 0; minimal = the force at which a normal muscle recruits the 2nd–4th unit with a
+  crisp MUAP at the tip (what an examiner asks for; at a placed site at least the unit aimed at); moderate =
+  30 % of normal maximal force; maximal = 1.
   A diseased muscle is asked for the same force as the normal one (so neurogenic muscles fire fewer units
   faster and myopathic ones recruit more units); when it cannot produce it the drive is maximal.
 * Discharges: renewal process with gamma-distributed intervals, ISI CV ``0.1 + 0.1·e^{−(rate−onset)/4}``
@@ -84,7 +85,14 @@ def renewal_train(rng: np.random.Generator, rate_hz: float, cv: float, duration_
 
 
 def recruitment_frequency_hz(pool: Pool, units: IntArray) -> float:
-    """Rate (Hz) of the first living unit of ``units`` when the second one is recruited (nan if < 2 units)."""
+    """Rate (Hz) of the first living unit of ``units`` when the second one is recruited (nan if < 2 units).
+
+    Clinically ``units`` are the units the examiner can tell apart at the needle (the orchestrator passes
+    those with a crisp MUAP, :func:`.placement.visible_units`); counted over every unit whose territory
+    reaches the tip (≈140 in biceps) the next one is only ≈1 % higher in threshold and the value stays near
+    the onset rate. With the crisp units it is ≈9–10 Hz in normal muscle (clinical ≈10 Hz, clinical.md §3.3;
+    Petajan & Philip 1969: recruitment interval 90 ± 19 ms in limb muscles) and higher where units are lost.
+    """
     alive = units[pool.alive[units]]
     if alive.size < 2:
         return float("nan")

@@ -21,7 +21,12 @@ from __future__ import annotations
 import numpy as np
 
 from edxkit.simulate.emg.bank import SfapBank
-from edxkit.simulate.emg.conductor import NeedleGeometry, direct_fibre_potential_mv, rosenfalck_mv
+from edxkit.simulate.emg.conductor import (
+    IAP_PEAK_MM,
+    NeedleGeometry,
+    direct_fibre_potential_mv,
+    iap_mv,
+)
 from edxkit.simulate.emg.muap import FibreSet, fibre_sum_uv, time_window_ms
 from edxkit.simulate.emg.params import fibre_cv_m_s
 from edxkit.simulate.emg.pool import FloatArray
@@ -90,9 +95,9 @@ def _psw_voltage(
 ) -> FloatArray:
     """Depolarisation (mV) of a fibre blocked at ``block_mm``, repolarising slowly in its last 1 mm."""
     lam = cv * t_ms[:, None] - np.abs(z_mm[None, :] - origin_mm)
-    normal = rosenfalck_mv(lam)
-    peak = rosenfalck_mv(np.array([3.0]))[0]
-    slow = np.where(lam <= 3.0, normal, peak * np.exp(-(lam - 3.0) / (cv * tau_ms)))
+    normal = iap_mv(lam)
+    peak = iap_mv(np.array([IAP_PEAK_MM]))[0]
+    slow = np.where(lam <= IAP_PEAK_MM, normal, peak * np.exp(-(lam - IAP_PEAK_MM) / (cv * tau_ms)))
     damaged = np.clip((z_mm - (block_mm - 1.0)) / 0.5, 0.0, 1.0)[None, :]
     return np.asarray((1.0 - damaged) * normal + damaged * slow)
 

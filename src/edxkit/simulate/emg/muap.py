@@ -2,11 +2,12 @@
 
 Each fibre contributes ``(d/50 µm)² · bank(r, d_endplate, v·(t − delay))``: the nearest end-plate offset row
 of the bank is used with its wave shifted by the residual offset (the spike lands where the exact offset puts
-it), and the two nearest distances are blended in log r. Fibres within 1.5 mm are summed at the internal
-rate; farther fibres, whose potentials are slow, on a 4× (0.7–2 mm) or 12× (beyond) coarser grid, then
-linearly interpolated.
+it), and the two nearest distances are blended in log r. Past the end of the table the fibre's slow
+terminal phase continues exponentially (:meth:`.bank.SfapBank.tail_factor`). Fibres within 0.7 mm are
+summed at the internal rate; farther fibres, whose potentials are slow, on a 4× (0.7–2 mm) or 12× (beyond)
+coarser grid, then linearly interpolated.
 
-Per-discharge variability: ``n_variants`` versions of each unit are made, in which the (up to) 12 fibres
+Per-discharge variability: ``n_variants`` versions of each unit are made, in which the (up to) 8 fibres
 contributing most to the shape get a fresh NMJ jitter delay (Gaussian, SD = the fibre's jitter) and fail with
 their blocking probability; far fibres keep their mean delay (their jitter changes nothing visible). Each
 discharge uses one variant, drawn at random.
@@ -20,12 +21,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from edxkit.simulate.emg.bank import SfapBank
-from edxkit.simulate.emg.conductor import REFERENCE_DIAMETER_UM
+from edxkit.simulate.emg.conductor import IAP_REPOLARISATION_MM, REFERENCE_DIAMETER_UM
 from edxkit.simulate.emg.params import fibre_cv_m_s
 from edxkit.simulate.emg.pool import Fibres, FloatArray, IntArray
 
 TIERS = ((0.7, 1), (2.0, 4), (np.inf, 12))  # (fibres nearer than mm, time decimation)
 SHAPE_FIBRES = 8
+TAIL_LENGTHS = 4.0
 _CHUNK = 2_000_000
 
 
@@ -72,14 +74,16 @@ def _gather(bank: SfapBank, fs: FibreSet, t_ms: FloatArray) -> FloatArray:
         ) / bank.s_step_mm
         k0 = np.floor(s_idx)
         frac = s_idx - k0
-        valid = (k0 >= 0) & (k0 < n_s - 1)
         k = np.clip(k0, 0, n_s - 2).astype(np.int64)
+        beyond = k0 >= n_s - 1  # repolarisation tail: exponential continuation of the last sample
+        frac = np.where(beyond, 1.0, frac)
         base_a = ((r0[sl] * n_d + di[sl]) * n_s)[:, None] + k
         base_b = base_a + n_d * n_s
         va = flat[base_a] + frac * (flat[base_a + 1] - flat[base_a])
         vb = flat[base_b] + frac * (flat[base_b + 1] - flat[base_b])
         blended = va + wr[sl, None] * (vb - va)
-        total += np.sum(np.where(valid, blended, 0.0) * fs.weight[sl, None], axis=0)
+        decay = np.where(beyond, bank.tail_factor((s_idx - (n_s - 1)) * bank.s_step_mm), 1.0)
+        total += np.sum(np.where(k0 >= 0, blended * decay, 0.0) * fs.weight[sl, None], axis=0)
     return total
 
 
@@ -107,16 +111,21 @@ def _subset(fs: FibreSet, keep: NDArray[np.bool_] | IntArray) -> FibreSet:
 
 
 def time_window_ms(bank: SfapBank, fs: FibreSet, fs_hz: float) -> FloatArray:
-    """Time grid (ms) covering every fibre's potential: from the first activation to the last extinction."""
+    """Time grid (ms) covering every fibre's potential: from the first activation to the last extinction.
+
+    The window runs :data:`TAIL_LENGTHS` repolarisation lengths past the tabulated front distance (the slow
+    terminal tail has then decayed to e^-4 ≈ 2 % of its already small starting value), at most 60 ms.
+    """
     start = float(fs.delay_ms.min()) - 0.5
-    stop = float(np.max(fs.delay_ms + (bank.n_s - 1) * bank.s_step_mm / fs.cv_m_s)) + 0.5
+    reach = bank.s_max_mm + TAIL_LENGTHS * IAP_REPOLARISATION_MM
+    stop = float(np.max(fs.delay_ms + reach / fs.cv_m_s)) + 0.5
     stop = min(stop, start + 60.0)
     dt_ms = 1000.0 / fs_hz
     return np.asarray(start + np.arange(int(np.ceil((stop - start) / dt_ms)) + 1) * dt_ms, dtype=np.float64)
 
 
 def shape_fibres(bank: SfapBank, fs: FibreSet) -> IntArray:
-    """Indices of the (up to 12) fibres with the largest expected contribution (nearest, largest)."""
+    """Indices of the (up to 8) fibres with the largest expected contribution (nearest, largest)."""
     size = fs.weight / np.maximum(fs.r_mm, 0.02) ** 1.5
     return np.argsort(-size)[:SHAPE_FIBRES].astype(np.int64)
 

@@ -11,31 +11,54 @@ import numpy as np
 
 from edxkit.simulate.emg import disease
 from edxkit.simulate.emg.bank import get_bank
-from edxkit.simulate.emg.firing import recruitment_frequency_hz
+from edxkit.simulate.emg.firing import force, recruitment_frequency_hz
 from edxkit.simulate.emg.instrument import Instrument, Placer, band_noise_uv, make_instrument
 from edxkit.simulate.emg.params import muscle_params
-from edxkit.simulate.emg.pool import Fibres, IntArray, Pool, local_units, make_pool, place_fibres
+from edxkit.simulate.emg.placement import REACH_MM, Placement, place_tip, visible_units
+from edxkit.simulate.emg.pool import (
+    FIBRE_RADIUS_MM,
+    LOCAL_RADIUS_MM,
+    Fibres,
+    IntArray,
+    Pool,
+    local_units,
+    make_pool,
+    place_fibres,
+)
 from edxkit.simulate.emg.spontaneous import GRADES, grade_summary, normalise_grades, simulate_spontaneous
 from edxkit.simulate.emg.truth import DischargeTruth, NeedleSimulation, UnitTruth
-from edxkit.simulate.emg.voluntary import active_units, drive_for, simulate_unit, target_force
+from edxkit.simulate.emg.voluntary import (
+    MINIMAL_OVERSHOOT,
+    active_units,
+    drive_for,
+    simulate_unit,
+    target_force,
+)
 from edxkit.waveform import Waveform
 
 CONDITIONS = ("rest", "minimal", "moderate", "maximal")
 PATHOLOGIES = ("normal", "neurogenic", "myopathic")
 CHRONICITIES = ("acute", "chronic_active", "chronic")
-MODEL_VERSION = "1"
-_STREAMS = ("geometry", "ageing", "drive", "disease", "shape", "firing", "spontaneous", "noise")
+MODEL_VERSION = "2"
+_STREAMS = ("geometry", "ageing", "drive", "disease", "shape", "firing", "spontaneous", "noise", "placement")
 
 
 @dataclass(frozen=True, slots=True)
 class _Site:
-    """The muscle around the needle after ageing and disease."""
+    """The muscle around the needle after ageing and disease (``normal``: before disease, after ageing)."""
 
     normal: Pool
     pool: Pool
     fibres: Fibres
     local: IntArray
     needle_offset_mm: float
+    normal_fibres: Fibres
+
+    def visible(self, *, normal: bool = False) -> IntArray:
+        """Units with a crisp MUAP at this tip (see :func:`.placement.visible_units`)."""
+        return visible_units(
+            self.normal if normal else self.pool, self.normal_fibres if normal else self.fibres
+        )
 
 
 def _streams(rng: np.random.Generator) -> dict[str, np.random.Generator]:
@@ -61,15 +84,40 @@ def _check(
         raise ValueError(f"noise_uv_rms must be a finite value ≥ 0; got {noise!r}")
 
 
-def _site(g: dict[str, np.random.Generator], muscle: str, age_years: float) -> tuple[_Site, float]:
-    """Normal (aged) muscle around the needle; returns the site and the needle offset (mm)."""
+def _site(g: dict[str, np.random.Generator], muscle: str, age_years: float, margin_mm: float) -> _Site:
+    """Normal (aged) muscle around the insertion point.
+
+    ``margin_mm`` widens the local-unit and fibre radii so that the tip can later move that far
+    (:func:`_moved`) and still have every unit and fibre it needs.
+    """
     params = muscle_params(muscle)
     pool = make_pool(g["geometry"], params)
-    local = local_units(pool)
+    local = local_units(pool, LOCAL_RADIUS_MM + margin_mm)
     offset = float(g["geometry"].uniform(2.0, 15.0) * g["geometry"].choice([-1.0, 1.0]))
-    fibres = place_fibres(g["geometry"], pool, local, offset)
+    fibres = place_fibres(g["geometry"], pool, local, offset, FIBRE_RADIUS_MM + margin_mm)
     pool, fibres = disease.ageing(g["ageing"], pool, fibres, age_years)
-    return _Site(pool, pool, fibres, local, offset), offset
+    return _Site(pool, pool, fibres, local, offset, fibres)
+
+
+def _moved(site: _Site, tip_mm: np.ndarray) -> _Site:
+    """The site seen from a tip at ``tip_mm``: local units and fibres re-selected with the standard radii."""
+    normal, pool = site.normal.moved(tip_mm), site.pool.moved(tip_mm)
+    local = local_units(pool)
+
+    def crop(fibres: Fibres) -> Fibres:
+        moved = fibres.moved(tip_mm)
+        return moved.select(np.isin(moved.unit, local) & (moved.r_mm < FIBRE_RADIUS_MM))
+
+    return _Site(normal, pool, crop(site.fibres), local, site.needle_offset_mm, crop(site.normal_fibres))
+
+
+def _minimal_force(g: dict[str, np.random.Generator], site: _Site, placed: Placement | None) -> float:
+    """Force asked for at minimal effort; at a placed site at least enough to recruit the unit aimed at."""
+    asked = target_force(g["drive"], "minimal", site.normal, site.visible(normal=True))
+    if placed is None:
+        return asked
+    needed = force(site.pool, float(site.pool.threshold[placed.unit]) * (1.0 + MINIMAL_OVERSHOOT))
+    return max(asked, needed)
 
 
 def _diseased(
@@ -81,7 +129,7 @@ def _diseased(
         pool, fibres = disease.myopathic(g["disease"], site.pool, site.fibres, severity)
     else:
         return site
-    return _Site(site.normal, pool, fibres, site.local, site.needle_offset_mm)
+    return _Site(site.normal, pool, fibres, site.local, site.needle_offset_mm, site.normal_fibres)
 
 
 def _voluntary(
@@ -152,9 +200,10 @@ def simulate_needle(
     muscle : str
         Muscle id or alias (``biceps_brachii``, ``TA``, ``FDI`` ...); unlisted muscles use default parameters.
     condition : {"rest", "minimal", "moderate", "maximal"}
-        Voluntary effort: none; the force at which a normal muscle shows 2–4 units at this site; 30 % of
-        normal
-        maximal force; maximal drive (interference pattern).
+        Voluntary effort: none; the force at which a normal muscle shows 2–4 crisp units at this site, with
+        the needle moved, as for quantitative MUAP analysis, to 50–300 µm from a fibre of one of the first
+        recruited units (:mod:`.placement`); 30 % of normal maximal force; maximal drive (interference
+        pattern). Rest, moderate and maximal are recorded wherever the needle was inserted.
     pathology : {"normal", "neurogenic", "myopathic"}
         Remodelling of the pool (see :mod:`.disease`), graded by ``severity`` in [0, 1].
     spontaneous : mapping, optional
@@ -179,14 +228,23 @@ def simulate_needle(
     -------
     NeedleSimulation
         ``waveform`` (µV, channel "needle"), ``units``, ``spontaneous``, ``grades``, ``truth()``.
+        ``derived`` also holds ``placed_unit`` / ``placed_distance_mm`` (the unit the needle was placed for
+        at minimal effort and the tip's distance from its chosen fibre; None otherwise) and
+        ``recruitment_frequency_hz`` over the crisp units at the tip.
     """
     _check(condition, pathology, severity, duration_s, chronicity, noise_uv_rms)
     grades = normalise_grades(spontaneous or {})
     inst = make_instrument(fs_hz, band_hz)
     g = _streams(rng)
-    site, _ = _site(g, muscle, age_years)
-    target = target_force(g["drive"], condition, site.normal, site.local)
+    site = _site(g, muscle, age_years, REACH_MM if condition == "minimal" else 0.0)
     site = _diseased(g, site, pathology, severity, chronicity)
+    placed: Placement | None = None
+    if condition == "minimal":
+        placed = place_tip(g["placement"], site.pool, site.fibres)
+        site = _moved(site, placed.tip_mm if placed is not None else np.zeros(2))
+        target = _minimal_force(g, site, placed)
+    else:
+        target = target_force(g["drive"], condition, site.normal, site.local)
     excitation = drive_for(site.pool, target) if condition != "rest" else 0.0
     n = round(duration_s * fs_hz)
     units = _voluntary(g, site, excitation, inst, n / fs_hz, max(1, int(n_variants)))
@@ -219,7 +277,9 @@ def simulate_needle(
         "units_alive": int(site.pool.alive.sum()),
         "units_in_pool": site.pool.size,
         "local_units": int(site.local.size),
-        "recruitment_frequency_hz": recruitment_frequency_hz(site.pool, site.local),
+        "recruitment_frequency_hz": recruitment_frequency_hz(site.pool, site.visible()),
+        "placed_unit": None if placed is None else placed.unit,
+        "placed_distance_mm": None if placed is None else round(placed.distance_mm, 4),
     }
     summary, others = grade_summary(grades)
     return NeedleSimulation(waveform, units, spont, summary, others, parameters, derived, clean)

@@ -23,12 +23,24 @@ FloatArray = NDArray[np.float64]
 # Shared constants of the pool model (TB unless stated).
 MU_FIBRE_DENSITY_PER_MM2 = 2.5  # fibres of one unit per mm² of its territory, from the SFEMG fibre density
 #   (normal ≈1.5 fibres within a ≈250 µm uptake radius → (1.5 − 1)/(π·0.25²) ≈ 2.5 /mm²; Stålberg & Trontelj).
-#   A biceps unit of 209 fibres then spans ≈10 mm (Buchthal's territories 5–11 mm).
+#   A biceps unit of 209 fibres then spans ≈10 mm (Buchthal's territories 5–11 mm), and with ≈360 fibres/mm²
+#   of muscle ≈140 units overlap at any point. The older estimate of 15–30 overlapping units (Buchthal's
+#   "subunit" picture, refuted by SFEMG and glycogen-depletion studies, which find a unit's fibres scattered
+#   singly) would need ≈12–25 fibres/mm² per unit, i.e. a normal fibre density of 3–5 — the neurogenic range.
+#   Fewer, denser units would also make the interference pattern larger, not smaller: a unit's fibres near
+#   the tip fire together, so the same fibres grouped into fewer units add more coherently (checked in biceps
+#   at maximal effort: rms 0.82 → 1.43 mV, 1st–99th-percentile envelope 4.1 → 6.8 mV, when the per-unit
+#   density goes from 2.5 to 10 /mm²). The interference-pattern size is set by the fibres near the tip and
+#   their single-fibre potentials, see :mod:`.conductor`.
 PACKING_FRACTION = 0.85  # fraction of muscle cross-section occupied by fibres
 RECRUITMENT_RANGE = 30.0  # ratio of last to first recruitment threshold (Fuglevand et al. 1993)
 INNERVATION_RANGE = 10.0  # ratio of largest to smallest innervation number (TB; force range adds fibre size)
-ENDPLATE_ZONE_SD_MM = 3.0  # spread of units' mean end-plate position along the muscle (innervation zone)
-ENDPLATE_SCATTER_SD_MM = 1.8  # spread of end-plates within one unit (TB; Stålberg: zone ≈5–10 mm wide)
+ENDPLATE_ZONE_SD_MM = 1.4  # spread of units' mean end-plate position along the muscle (innervation zone)
+ENDPLATE_SCATTER_SD_MM = 1.4  # spread of end-plates within one unit
+#   Together the end-plates near the needle spread with SD √(1.4² + 1.4²) ≈ 2 mm, i.e. a band ≈8 mm wide
+#   (±2 SD), the middle of the 5–10 mm innervation-zone width (Stålberg; Aquilonius et al. 1984). The split
+#   between units and within a unit is not known; equal shares are assumed. (The earlier 3.0/1.8 mm made the
+#   band ≈14 mm wide and dispersed a unit's spikes by SD ≈0.5 ms from end-plate scatter alone.)
 BRANCH_DELAY_SD_MS = 0.2  # terminal axon branch + NMJ delay dispersion within a unit (TB)
 JITTER_SD_US = 20.0  # per-fibre neuromuscular jitter SD; a fibre pair then has MCD ≈ 32 µs (normal 20–40 µs)
 

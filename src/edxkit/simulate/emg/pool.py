@@ -73,6 +73,10 @@ class Pool:
     def with_(self, **changes: object) -> Pool:
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    def moved(self, tip_mm: FloatArray) -> Pool:
+        """The pool seen from a needle tip at ``tip_mm`` (cross-section coordinates become tip-relative)."""
+        return replace(self, centre_mm=self.centre_mm - np.asarray(tip_mm)[None, :])
+
 
 @dataclass(frozen=True, slots=True)
 class Fibres:
@@ -103,6 +107,10 @@ class Fibres:
 
     def select(self, keep: BoolArray | IntArray) -> Fibres:
         return Fibres(*(getattr(self, f)[keep] for f in _FIBRE_FIELDS))
+
+    def moved(self, tip_mm: FloatArray) -> Fibres:
+        """The fibres seen from a needle tip at ``tip_mm`` (``x_mm``/``y_mm`` become tip-relative)."""
+        return replace(self, x_mm=self.x_mm - float(tip_mm[0]), y_mm=self.y_mm - float(tip_mm[1]))
 
     def concat(self, other: Fibres) -> Fibres:
         merged = Fibres(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in _FIBRE_FIELDS))
@@ -144,10 +152,10 @@ def make_pool(rng: np.random.Generator, params: MuscleParams) -> Pool:
     )
 
 
-def local_units(pool: Pool) -> IntArray:
-    """Units whose territory comes within :data:`LOCAL_RADIUS_MM` of the tip (alive or not)."""
+def local_units(pool: Pool, radius_mm: float = LOCAL_RADIUS_MM) -> IntArray:
+    """Units whose territory comes within ``radius_mm`` of the tip (alive or not)."""
     distance = np.hypot(pool.centre_mm[:, 0], pool.centre_mm[:, 1])
-    return np.flatnonzero(distance < pool.territory_mm + LOCAL_RADIUS_MM).astype(np.int64)
+    return np.flatnonzero(distance < pool.territory_mm + radius_mm).astype(np.int64)
 
 
 def _lens_area(r1: FloatArray, r2: float, dist: FloatArray) -> FloatArray:
@@ -161,43 +169,58 @@ def _lens_area(r1: FloatArray, r2: float, dist: FloatArray) -> FloatArray:
     return np.where(inside, np.pi * np.minimum(r1, r2) ** 2, np.where(d >= r1 + r2, 0.0, lens))
 
 
-def _points_in_lens(
-    rng: np.random.Generator, count: int, centre: FloatArray, radius: float, disc: float
+def _points_in_lenses(
+    rng: np.random.Generator, counts: IntArray, centres: FloatArray, radii: FloatArray, disc: float
 ) -> FloatArray:
-    """``count`` points uniform in (territory disc at ``centre``) ∩ (disc of radius ``disc`` at origin)."""
-    out = np.empty((0, 2))
-    small_centre = centre if radius < disc else np.zeros(2)
-    small_radius = min(radius, disc)
-    while out.shape[0] < count:
-        m = 2 * (count - out.shape[0]) + 8
-        ang = rng.uniform(0.0, 2.0 * np.pi, m)
-        rad = small_radius * np.sqrt(rng.uniform(0.0, 1.0, m))
-        pts = small_centre + np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
-        ok = (np.hypot(pts[:, 0], pts[:, 1]) <= disc) & (np.hypot(*(pts - centre).T) <= radius)
-        out = np.vstack([out, pts[ok]])
-    return out[:count]
+    """``counts[i]`` points uniform in (disc ``radii[i]`` at ``centres[i]``) ∩ (disc ``disc`` at the origin).
+
+    Rejection sampling from the smaller of the two discs, all units at once; rows are grouped by unit.
+    """
+    small = radii < disc
+    sample_centre = np.where(small[:, None], centres, 0.0)
+    sample_radius = np.minimum(radii, disc)
+    need = np.asarray(counts, dtype=np.int64).copy()
+    found: list[tuple[IntArray, FloatArray]] = []
+    while need.sum() > 0:
+        draws = np.where(need > 0, 2 * need + 8, 0)
+        owner = np.repeat(np.arange(need.size), draws)
+        ang = rng.uniform(0.0, 2.0 * np.pi, owner.size)
+        rad = sample_radius[owner] * np.sqrt(rng.uniform(0.0, 1.0, owner.size))
+        pts = sample_centre[owner] + np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
+        ok = (np.hypot(pts[:, 0], pts[:, 1]) <= disc) & (np.hypot(*(pts - centres[owner]).T) <= radii[owner])
+        owner, pts = owner[ok], pts[ok]
+        start = np.searchsorted(owner, np.arange(need.size))
+        rank = np.arange(owner.size) - start[owner]  # index of each accepted point within its unit
+        take = rank < need[owner]
+        found.append((owner[take], pts[take]))
+        need -= np.bincount(owner[take], minlength=need.size)
+    if not found:
+        return np.empty((0, 2))
+    owners = np.concatenate([o for o, _ in found])
+    points = np.vstack([p for _, p in found])
+    return points[np.argsort(owners, kind="stable")]
 
 
-def place_fibres(rng: np.random.Generator, pool: Pool, units: IntArray, needle_offset_mm: float) -> Fibres:
-    """Fibres of ``units`` within :data:`FIBRE_RADIUS_MM` of the tip, normal muscle.
+def place_fibres(
+    rng: np.random.Generator,
+    pool: Pool,
+    units: IntArray,
+    needle_offset_mm: float,
+    radius_mm: float = FIBRE_RADIUS_MM,
+) -> Fibres:
+    """Fibres of ``units`` within ``radius_mm`` of the tip, normal muscle.
 
     ``needle_offset_mm`` is the axial distance of the tip from the innervation-zone centre.
     """
     dist = np.hypot(pool.centre_mm[units, 0], pool.centre_mm[units, 1])
-    share = _lens_area(pool.territory_mm[units], FIBRE_RADIUS_MM, dist) / (
-        np.pi * pool.territory_mm[units] ** 2
-    )
+    share = _lens_area(pool.territory_mm[units], radius_mm, dist) / (np.pi * pool.territory_mm[units] ** 2)
     counts = rng.binomial(np.rint(pool.n_fibres[units]).astype(np.int64), np.clip(share, 0.0, 1.0))
-    xy = [
-        _points_in_lens(rng, int(c), pool.centre_mm[u], float(pool.territory_mm[u]), FIBRE_RADIUS_MM)
-        for u, c in zip(units, counts, strict=True)
-    ]
+    points = _points_in_lenses(rng, counts, pool.centre_mm[units], pool.territory_mm[units], radius_mm)
     unit = np.repeat(units, counts)
     total = int(counts.sum())
     zone = rng.normal(0.0, ENDPLATE_ZONE_SD_MM, units.size)
     endplate = np.repeat(zone, counts) + rng.normal(0.0, ENDPLATE_SCATTER_SD_MM, total) - needle_offset_mm
     diameter = np.repeat(pool.diameter_um[units], counts) * np.clip(rng.normal(1.0, 0.12, total), 0.5, 1.6)
-    points = np.vstack(xy) if total else np.empty((0, 2))
     return Fibres(
         unit=unit.astype(np.int64),
         x_mm=points[:, 0],

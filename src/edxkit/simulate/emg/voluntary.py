@@ -25,9 +25,11 @@ MINIMAL_OVERSHOOT = 0.02  # drive sits 2 % above the last wanted unit's threshol
 def target_force(rng: np.random.Generator, condition: str, normal: Pool, local: IntArray) -> float:
     """Force asked of the patient for ``condition``, defined on the normal muscle at this needle site.
 
-    minimal: the force at which the normal muscle just recruits the k-th (k = 2–4) of the units near the
-    needle, as an examiner does who asks for "just enough to see two to four units"; moderate: 30 % of normal
-    maximal force; maximal: infinity (maximal drive); rest: 0.
+    minimal: the force at which the normal muscle just recruits the k-th (k = 2–4) of the units ``local``
+    (the orchestrator passes the units with a crisp MUAP at the tip, :func:`.placement.visible_units`), as an
+    examiner does who asks for "just enough to see two to four units" — smaller potentials of more distant
+    units fire too and form the background; moderate: 30 % of normal maximal force; maximal: infinity
+    (maximal drive); rest: 0.
     """
     if condition == "rest":
         return 0.0
