@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from edxkit.interpret.model import CODES
 from edxkit.io.study import load_study
 from edxkit.simulate.scenarios import SCENARIOS, scenario
 from edxkit.simulate.study import NeedleSettings, simulate_study
@@ -14,24 +15,7 @@ from edxkit.validate import validate_study
 
 SHORT = NeedleSettings(fs_hz=24000.0, rest_s=1.0, minimal_s=1.0)
 
-IMPRESSION_CODES = {
-    "normal",
-    "median_neuropathy_wrist",
-    "ulnar_neuropathy_elbow",
-    "ulnar_neuropathy_wrist",
-    "peroneal_neuropathy_fibular_head",
-    "radial_neuropathy_spiral_groove",
-    "mononeuropathy",
-    "cervical_radiculopathy",
-    "lumbosacral_radiculopathy",
-    "brachial_plexopathy",
-    "lumbosacral_plexopathy",
-    "polyneuropathy",
-    "motor_neuron_disease",
-    "myopathy",
-    "nmj_postsynaptic",
-    "nmj_presynaptic",
-}
+IMPRESSION_CODES = CODES  # the public vocabulary (DESIGN.md), as the interpreter enforces it
 IMPRESSION_KEYS = {"code", "nerve", "site", "root", "element", "fibers", "pathology", "irritable", "side"}
 IMPRESSION_KEYS |= {"severity", "chronicity", "evidence", "rule"}
 
