@@ -8,8 +8,7 @@ from pathlib import Path
 from edxkit.anatomy.names import muscles
 from edxkit.errors import EdxInputError, Problem, Severity
 from edxkit.io.base import check_finite
-from edxkit.io.dispatch import open_recording
-from edxkit.io.study import find_study_file, parse_study, read_document
+from edxkit.io.study import find_study_file, parse_study, read_document, read_sweeps
 from edxkit.model import NerveStudy, Study, WaveformRef
 from edxkit.temperature import temperature_problems
 
@@ -127,9 +126,7 @@ def _check_recording(
 ) -> list[Problem]:
     path = study.resolve(ref.file)
     try:
-        with open_recording(path) as recording:
-            channels = [c.index for c in recording.info.channels] if ref.all_channels else [ref.channel]
-            waveforms = [recording.read(channel) for channel in channels]
+        waveforms = read_sweeps(study, ref)
         for waveform in waveforms:
             check_finite(path, waveform.samples)
     except EdxInputError as exc:

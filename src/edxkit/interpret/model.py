@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from edxkit.anatomy.localize import BRACHIAL_ELEMENTS, LOWER_ROOTS, LUMBOSACRAL_ELEMENTS, UPPER_ROOTS
+
 __all__ = [
     "CHRONICITIES",
     "CODES",
@@ -44,30 +46,8 @@ CODES = frozenset(
         "nmj_presynaptic",
     }
 )
-ROOTS = {
-    "cervical_radiculopathy": ("C5", "C6", "C7", "C8", "T1"),
-    "lumbosacral_radiculopathy": ("L2", "L3", "L4", "L5", "S1"),
-}
-ELEMENTS = {
-    "brachial_plexopathy": (
-        "upper_trunk",
-        "middle_trunk",
-        "lower_trunk",
-        *(f"{t}_trunk_{d}_division" for t in ("upper", "middle", "lower") for d in ("anterior", "posterior")),
-        "lateral_cord",
-        "posterior_cord",
-        "medial_cord",
-    ),
-    "lumbosacral_plexopathy": (
-        "lumbar_plexus",
-        "lumbar_plexus_anterior_division",
-        "lumbar_plexus_posterior_division",
-        "lumbosacral_trunk",
-        "sacral_plexus",
-        "sacral_plexus_anterior_division",
-        "sacral_plexus_posterior_division",
-    ),
-}
+ROOTS = {"cervical_radiculopathy": UPPER_ROOTS, "lumbosacral_radiculopathy": LOWER_ROOTS}
+ELEMENTS = {"brachial_plexopathy": BRACHIAL_ELEMENTS, "lumbosacral_plexopathy": LUMBOSACRAL_ELEMENTS}
 FIBERS = ("sensory", "motor", "sensorimotor")
 PATHOLOGIES = ("axonal", "demyelinating", "mixed")
 SEVERITIES = ("mild", "moderate", "severe")

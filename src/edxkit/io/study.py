@@ -10,7 +10,9 @@ import yaml
 from pydantic import ValidationError
 
 from edxkit.errors import EdxInputError, Problem, StudyInvalidError
-from edxkit.model import SCHEMA_ID, Study
+from edxkit.io.dispatch import open_recording
+from edxkit.model import SCHEMA_ID, Study, WaveformRef
+from edxkit.waveform import Waveform
 
 STUDY_FILE_NAMES = ("study.yaml", "study.yml", "study.json")
 
@@ -90,6 +92,14 @@ def save_study(study: Study, path: str | Path) -> Path:
     else:
         path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def read_sweeps(study: Study, ref: WaveformRef) -> list[Waveform]:
+    """The sweeps a study's waveform reference names: one channel, or every channel for ``channel: all``."""
+    with open_recording(study.resolve(ref.file)) as recording:
+        if ref.all_channels:
+            return [recording.read(c.index) for c in recording.info.channels]
+        return [recording.read(ref.channel)]
 
 
 def study_json_schema() -> dict[str, Any]:

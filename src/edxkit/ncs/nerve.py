@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from edxkit.io import open_recording
-from edxkit.model import NerveStudy, Site, Study, WaveformRef
+from edxkit.io.study import read_sweeps
+from edxkit.model import NerveStudy, Site, Study
 from edxkit.ncs.align import latency_difference_ms
 from edxkit.ncs.conduction import DEFAULT_CRITERIA, block_criteria, segments, sensory_cv
 from edxkit.ncs.markers import SweepMarkers, measure_sweep
@@ -23,14 +23,6 @@ class NcsSettings:
 
     norms: NormTable = field(default_factory=default_table)
     criteria: str = DEFAULT_CRITERIA
-
-
-def read_sweeps(study: Study, ref: WaveformRef) -> list[Waveform]:
-    """The sweeps a waveform reference names: one channel, or every channel for ``channel: all``."""
-    with open_recording(study.resolve(ref.file)) as recording:
-        if ref.all_channels:
-            return [recording.read(c.index) for c in recording.info.channels]
-        return [recording.read(ref.channel)]
 
 
 def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -> NerveResult:

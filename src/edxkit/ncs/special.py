@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from edxkit.io.study import read_sweeps
 from edxkit.model import NerveStudy, Study
 from edxkit.ncs.fwave import analyze_f_waves
 from edxkit.ncs.hreflex import analyze_h_reflex
-from edxkit.ncs.nerve import NcsSettings, read_sweeps
+from edxkit.ncs.nerve import NcsSettings
 from edxkit.ncs.results import LimitUsed, NerveResult
 from edxkit.ncs.rns import analyze_rns
 
