@@ -16,6 +16,10 @@
   "sharpness" acceptance criterion is < 0.5 ms).
 * ``area_uv_ms``: integral of the magnitude within the duration.
 Samples carry their physical sign (negative = upward on an EMG display).
+
+The counting primitives (peak-to-peak, phases, turns, rectified area) are those of the analysis,
+:mod:`edxkit.emg.muap`; only the markers differ (the analysis places noise-dependent markers,
+:func:`edxkit.emg.muap.measure_muap`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from edxkit.emg.muap import count_phases, count_turns, peak_to_peak_uv, rectified_area_uv_ms
 
 FloatArray = NDArray[np.float64]
 
@@ -46,7 +52,7 @@ class MuapMeasures:
 
 def amplitude_uv(template_uv: FloatArray) -> float:
     """Peak-to-peak amplitude (µV)."""
-    return float(np.ptp(template_uv)) if template_uv.size else 0.0
+    return peak_to_peak_uv(template_uv)
 
 
 def duration_bounds(template_uv: FloatArray, threshold_uv: float = DURATION_THRESHOLD_UV) -> tuple[int, int]:
@@ -70,18 +76,7 @@ def phases(
     first, last = duration_bounds(template_uv, threshold_uv)
     if last < first:
         return 0
-    seg = template_uv[first : last + 1]
-    state = np.where(seg >= band_uv, 1, np.where(seg <= -band_uv, -1, 0))
-    signs = state[state != 0]
-    return int(np.count_nonzero(np.diff(signs))) + 1
-
-
-def _extrema(seg: FloatArray) -> FloatArray:
-    """The segment's end points and its local extrema, in order (plateaus count once)."""
-    slope = np.sign(np.diff(seg))
-    nz = np.flatnonzero(slope)
-    keep = nz[1:][slope[nz[1:]] != slope[nz[:-1]]] if nz.size > 1 else np.empty(0, dtype=np.int64)
-    return np.concatenate([seg[:1], seg[keep], seg[-1:]])
+    return count_phases(template_uv[first : last + 1], band_uv)
 
 
 def turns(
@@ -91,19 +86,7 @@ def turns(
     first, last = duration_bounds(template_uv, threshold_uv)
     if last < first:
         return 0
-    points = _extrema(template_uv[first : last + 1])
-    anchor, extreme, trend, count = float(points[0]), float(points[0]), 0, 0
-    for value in points[1:]:
-        v = float(value)
-        if trend == 0:
-            trend = 1 if v - anchor >= turn_uv else (-1 if anchor - v >= turn_uv else 0)
-            extreme = v if trend else extreme
-        elif (v - extreme) * trend > 0:
-            extreme = v
-        elif abs(v - extreme) >= turn_uv:
-            count, trend, extreme = count + 1, -trend, v
-    final = float(points[-1])
-    return count + (1 if trend != 0 and abs(extreme - final) >= turn_uv else 0)
+    return count_turns(template_uv[first : last + 1], turn_uv)
 
 
 def rise_time_ms(template_uv: FloatArray, fs_hz: float) -> float:
@@ -122,7 +105,7 @@ def area_uv_ms(template_uv: FloatArray, fs_hz: float, threshold_uv: float = DURA
     first, last = duration_bounds(template_uv, threshold_uv)
     if last < first:
         return 0.0
-    return float(np.sum(np.abs(template_uv[first : last + 1]))) * 1000.0 / fs_hz
+    return rectified_area_uv_ms(template_uv[first : last + 1], fs_hz)
 
 
 def measure(template_uv: FloatArray, fs_hz: float) -> MuapMeasures:
