@@ -205,8 +205,9 @@ def test_close_fibres_give_crisp_spikes_and_far_ones_blunt_small_potentials() ->
 def test_minimal_effort_needle_is_placed_close_to_a_unit_that_fires() -> None:
     for sim in _minimal("normal") + _minimal("neurogenic"):
         placed = [u for u in sim.units if u.id == sim.derived["placed_unit"]]
-        assert len(placed) == 1 and placed[0].nearest_fibre_mm <= 0.3 + 1e-9
-        assert 0.05 <= sim.derived["placed_distance_mm"] <= 0.3
+        # no intact fibre inside the needle's 0.23 mm track; the tip 0.23-0.3 mm from a fibre of the unit
+        assert len(placed) == 1 and 0.23 - 1e-9 <= placed[0].nearest_fibre_mm <= 0.3 + 1e-9
+        assert 0.23 - 1e-4 <= sim.derived["placed_distance_mm"] <= 0.3 + 1e-4
     rest = simulate_needle(np.random.default_rng(1), condition="rest", duration_s=0.2)
     assert rest.derived["placed_unit"] is None and rest.derived["placed_distance_mm"] is None
 
@@ -221,17 +222,21 @@ def test_normal_minimal_contraction_muaps_of_biceps_and_ta_are_in_the_clinical_r
         seen_all += seen
         rise = [u.rise_time_ms for u in placed]  # the accepted spikes are sharp (criterion < 0.5 ms)
         rise_all += rise
-        assert np.median(rise) < 0.4 and np.mean(np.array(rise) < 0.5) >= 0.65
+        # with no fibre inside the needle's track (model version 3) some crisp-looking units rise in > 0.5 ms,
+        # as real ones often do ("is the rise time criterion too restrictive?", Muscle Nerve); version 2 kept
+        # fibres down to 20 µm from the core and asked for >= 65 % per muscle and >= 80 % overall
+        assert np.median(rise) < 0.4 and np.mean(np.array(rise) < 0.5) >= 0.6
         assert 300.0 <= _mean(placed, "amplitude_uv") <= 1500.0
         assert 200.0 <= _mean(seen, "amplitude_uv") <= 1000.0
         assert 7.0 <= _mean(seen, "duration_ms") <= 13.0 and 7.0 <= _mean(placed, "duration_ms") <= 13.0
         steady = [u for sim in sims for u in sim.units if u.firing_times_s.size >= 3]
         assert all(5.0 <= u.mean_rate_hz <= 20.0 for u in steady)
-    assert np.mean(np.array(rise_all) < 0.5) >= 0.8
+    assert np.mean(np.array(rise_all) < 0.5) >= 0.7
     accepted = [u for u in seen_all if u.rise_time_ms < 0.5 and u.amplitude_uv >= 100.0]
     assert _mean(seen_all, "phases") <= 4.0 and _polyphasic(seen_all) <= 0.35  # ≈0.2 over many sites
-    # the accepted (crisp) MUAPs are more often polyphasic (≈35-45 %) than real ones (5-35 %): a known gap
-    assert _mean(accepted, "phases") <= 4.3 and _polyphasic(accepted) <= 0.55
+    # the accepted (crisp) MUAPs: <= 10-15 % polyphasic in limb muscles, up to 25-35 % in TA (muap-norms C14,
+    # C15); model version 2 gave 35-45 % here (the old bound was 0.55)
+    assert _mean(accepted, "phases") <= 3.6 and _polyphasic(accepted) <= 0.2
 
 
 def test_normal_recruitment_frequency_is_about_ten_hz() -> None:
@@ -269,7 +274,9 @@ def test_neurogenic_units_are_larger_longer_more_polyphasic_and_recruitment_is_r
     dur_ratio = _mean(_placed(neuro), "duration_ms") / _mean(_placed(normal), "duration_ms")
     assert 1.15 <= dur_ratio <= 1.6
     assert _mean(_seen(neuro), "duration_ms") > 1.15 * _mean(_seen(normal), "duration_ms")
-    assert _polyphasic(_placed(neuro)) > _polyphasic(_placed(normal))
+    # over every unit an analyser picks out (≥ 50 µV: ≈60-140 units) rather than the 14 placed ones: with
+    # crisp normal MUAPs now ≈5-8 % polyphasic (version 2: ≈38 %) one placed unit decides that comparison
+    assert _polyphasic(_seen(neuro)) > 1.5 * _polyphasic(_seen(normal))
     assert _mean(_placed(neuro), "turns") > 1.3 * _mean(_placed(normal), "turns")
     assert sum(len(s.units) for s in neuro) < 0.6 * sum(len(s.units) for s in normal)  # fewer units
     freq = {
@@ -358,3 +365,75 @@ def test_spontaneous_truth_type_is_dischargetruth() -> None:
         np.random.default_rng(9), condition="rest", spontaneous={"fibrillation": "1+"}, duration_s=2.0
     )
     assert len(sim.spontaneous) == 1 and isinstance(sim.spontaneous[0], DischargeTruth)
+
+
+def test_no_intact_fibre_runs_inside_the_needle_track_of_0_23_mm() -> None:
+    """placement: the 0.46 mm cannula cut or pushed aside the fibres in its track, at every effort level."""
+    sims = _minimal("normal") + _minimal("neurogenic") + _minimal("myopathic")
+    sims += (
+        simulate_needle(
+            np.random.default_rng(5), muscle="FDI", condition="maximal", duration_s=0.05, n_variants=1
+        ),
+    )
+    nearest = [u.nearest_fibre_mm for sim in sims for u in sim.units]
+    assert len(nearest) > 100 and min(nearest) >= 0.23 - 1e-9
+    # yet crisp units remain: every minimal recording has a unit with a fibre within 0.38 mm
+    assert all(min(u.nearest_fibre_mm for u in sim.units) <= 0.38 for sim in sims[:42])
+
+
+def test_fibres_of_one_unit_reach_the_needle_with_an_arrival_time_sd_of_about_0_25_ms() -> None:
+    """params: end-plates within a unit SD 0.7 mm, branch delays SD 0.1 ms, diameters CV 6 %.
+
+    Version 2 had 1.4 mm, 0.2 ms and 12 % (≈0.47 ms), which split crisp normal MUAPs into > 4 phases 30-45 %
+    of the time.
+    """
+    rng = np.random.default_rng(3)
+    pool = make_pool(rng, muscle_params("biceps_brachii"))
+    fibres = place_fibres(rng, pool, local_units(pool), 8.0)
+    cv = 2.2 + 0.05 * (fibres.diameter_um - 25.0)
+    arrival = fibres.delay_ms + np.abs(fibres.endplate_mm) / cv
+    sds = [float(np.std(arrival[fibres.rows_of(int(u))])) for u in np.unique(fibres.unit)]
+    sizes = [fibres.rows_of(int(u)).size for u in np.unique(fibres.unit)]
+    typical = float(np.median([s for s, n in zip(sds, sizes, strict=True) if n >= 20]))
+    assert 0.18 <= typical <= 0.32
+
+
+def test_crisp_normal_muaps_are_rarely_polyphasic_while_disease_stays_abnormal() -> None:
+    """muap-norms C13-C15: <= 10-15 % of normal MUAPs > 4 phases (TA up to 35 %); neurogenic MUAPs are
+    larger, longer and more polyphasic; myopathic ones smaller, shorter and as polyphasic."""
+
+    def accepted(pathology: str, muscle: str = "biceps_brachii") -> list[UnitTruth]:
+        return [
+            u
+            for sim in _minimal(pathology, muscle)
+            for u in sim.units
+            if u.rise_time_ms < 0.5 and u.amplitude_uv >= 100.0
+        ]
+
+    normal, ta = accepted("normal"), accepted("normal", "tibialis_anterior")
+    myo = accepted("myopathic")
+    active = [  # ongoing reinnervation (immature sprouts), as in the UCY MND group and bench/sim_vs_ucy.py
+        simulate_needle(
+            np.random.default_rng(100 + seed),
+            condition="minimal",
+            pathology="neurogenic",
+            severity=0.5,
+            chronicity="chronic_active",
+            duration_s=0.3,
+            n_variants=2,
+        )
+        for seed in range(14)
+    ]
+    neuro = [u for sim in active for u in sim.units if u.rise_time_ms < 0.5 and u.amplitude_uv >= 100.0]
+    # ≈8 % over 60 biceps recordings (version 2: 38 %); 14 recordings here, so a margin for sampling
+    assert _polyphasic(normal) <= 0.25 and _polyphasic(ta) <= 0.35
+    assert 300.0 <= _mean(normal, "amplitude_uv") <= 750.0 and 450.0 <= _mean(ta, "amplitude_uv") <= 850.0
+    assert _polyphasic(neuro) >= _polyphasic(normal) + 0.15
+    assert _mean(neuro, "amplitude_uv") > 1.15 * _mean(normal, "amplitude_uv")
+    assert _mean(neuro, "duration_ms") > 1.2 * _mean(normal, "duration_ms")
+    assert _mean(myo, "amplitude_uv") < 0.85 * _mean(normal, "amplitude_uv")
+    assert _mean(myo, "duration_ms") < 0.9 * _mean(normal, "duration_ms")
+    # myopathic MUAPs are as complex as normal ones in a much shorter time (UCY: phases 2.73 vs 2.60)
+    assert _polyphasic(myo) >= 0.8 * _polyphasic(normal)
+    per_ms = {k: np.mean([u.phases / u.duration_ms for u in v]) for k, v in (("n", normal), ("m", myo))}
+    assert per_ms["m"] > 1.2 * per_ms["n"]

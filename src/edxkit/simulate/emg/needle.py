@@ -14,7 +14,7 @@ from edxkit.simulate.emg.bank import get_bank
 from edxkit.simulate.emg.firing import force, recruitment_frequency_hz
 from edxkit.simulate.emg.instrument import Instrument, Placer, band_noise_uv, make_instrument
 from edxkit.simulate.emg.params import muscle_params
-from edxkit.simulate.emg.placement import REACH_MM, Placement, place_tip, visible_units
+from edxkit.simulate.emg.placement import REACH_MM, Placement, outside_needle, place_tip, visible_units
 from edxkit.simulate.emg.pool import (
     FIBRE_RADIUS_MM,
     LOCAL_RADIUS_MM,
@@ -39,7 +39,7 @@ from edxkit.waveform import Waveform
 CONDITIONS = ("rest", "minimal", "moderate", "maximal")
 PATHOLOGIES = ("normal", "neurogenic", "myopathic")
 CHRONICITIES = ("acute", "chronic_active", "chronic")
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 _STREAMS = ("geometry", "ageing", "drive", "disease", "shape", "firing", "spontaneous", "noise", "placement")
 
 
@@ -100,13 +100,17 @@ def _site(g: dict[str, np.random.Generator], muscle: str, age_years: float, marg
 
 
 def _moved(site: _Site, tip_mm: np.ndarray) -> _Site:
-    """The site seen from a tip at ``tip_mm``: local units and fibres re-selected with the standard radii."""
+    """The site seen from a tip at ``tip_mm``: local units and fibres re-selected with the standard radii.
+
+    Fibres inside the needle's track are dropped (:func:`.placement.outside_needle`); every condition goes
+    through here, rest/moderate/maximal with the tip where it was inserted.
+    """
     normal, pool = site.normal.moved(tip_mm), site.pool.moved(tip_mm)
     local = local_units(pool)
 
     def crop(fibres: Fibres) -> Fibres:
         moved = fibres.moved(tip_mm)
-        return moved.select(np.isin(moved.unit, local) & (moved.r_mm < FIBRE_RADIUS_MM))
+        return outside_needle(moved.select(np.isin(moved.unit, local) & (moved.r_mm < FIBRE_RADIUS_MM)))
 
     return _Site(normal, pool, crop(site.fibres), local, site.needle_offset_mm, crop(site.normal_fibres))
 
@@ -244,6 +248,7 @@ def simulate_needle(
         site = _moved(site, placed.tip_mm if placed is not None else np.zeros(2))
         target = _minimal_force(g, site, placed)
     else:
+        site = _moved(site, np.zeros(2))
         target = target_force(g["drive"], condition, site.normal, site.local)
     excitation = drive_for(site.pool, target) if condition != "rest" else 0.0
     n = round(duration_s * fs_hz)

@@ -35,13 +35,29 @@ MU_FIBRE_DENSITY_PER_MM2 = 2.5  # fibres of one unit per mm² of its territory, 
 PACKING_FRACTION = 0.85  # fraction of muscle cross-section occupied by fibres
 RECRUITMENT_RANGE = 30.0  # ratio of last to first recruitment threshold (Fuglevand et al. 1993)
 INNERVATION_RANGE = 10.0  # ratio of largest to smallest innervation number (TB; force range adds fibre size)
-ENDPLATE_ZONE_SD_MM = 1.4  # spread of units' mean end-plate position along the muscle (innervation zone)
-ENDPLATE_SCATTER_SD_MM = 1.4  # spread of end-plates within one unit
-#   Together the end-plates near the needle spread with SD √(1.4² + 1.4²) ≈ 2 mm, i.e. a band ≈8 mm wide
-#   (±2 SD), the middle of the 5–10 mm innervation-zone width (Stålberg; Aquilonius et al. 1984). The split
-#   between units and within a unit is not known; equal shares are assumed. (The earlier 3.0/1.8 mm made the
-#   band ≈14 mm wide and dispersed a unit's spikes by SD ≈0.5 ms from end-plate scatter alone.)
-BRANCH_DELAY_SD_MS = 0.2  # terminal axon branch + NMJ delay dispersion within a unit (TB)
+ENDPLATE_ZONE_SD_MM = 1.8  # spread of units' mean end-plate position along the muscle (innervation zone)
+ENDPLATE_SCATTER_SD_MM = 0.7  # spread of end-plates within one unit
+#   Together the end-plates near the needle spread with SD √(1.8² + 0.7²) ≈ 1.9 mm, i.e. a band ≈8 mm wide
+#   (±2 SD), the middle of the 5–10 mm innervation-zone width (Aquilonius et al. 1984). Most of that width is
+#   between units: surface-array recordings locate each unit's innervation zone as a single point along the
+#   fibres, the zones of different units being scattered along the band (Masuda, Miyano & Sadoyama 1983,
+#   biceps), so the end-plates of one unit lie within a few mm (here ±1.4 mm, 2 SD).
+#   Model version 2 split the band equally (1.4/1.4 mm). With a 0.2 ms branch-delay SD and 12 % within-unit
+#   diameter scatter on top, the fibres of a unit near the tip then arrived with an SD of ≈0.47 ms (pairs
+#   ≈0.67 ms), their 0.2 ms-wide spikes fell apart and 30–45 % of crisp normal MUAPs had > 4 phases (normal
+#   ≤ 10–15 %, up to 25–35 % in deltoid/TA). Setting all three within-unit dispersions to zero gave 0 %;
+#   each of the three contributed about a third (bench/RESULTS.md, "Simulated MUAP realism").
+BRANCH_DELAY_SD_MS = 0.1  # terminal axon branch + NMJ delay dispersion within a unit
+#   The last, unmyelinated terminal branches are a few hundred µm long (≈0.1–0.3 ms at 1–3 m/s) and similar
+#   within a unit; the myelinated intramuscular branches (≈20–40 m/s) add 0.25–0.5 ms per cm of path-length
+#   difference, and the paths to a unit's fibres near one needle site differ by millimetres (TB, not a
+#   measured value). An SD of 0.1 ms keeps, together with the end-plate and velocity scatter, the
+#   arrival-time SD of a unit's fibres at the tip at ≈0.25 ms (pairs ≈0.35 ms).
+FIBRE_DIAMETER_CV = 0.06  # scatter of fibre diameters within one unit (fraction of the unit's mean)
+#   A unit's fibres are of one histochemical type (Edström & Kugelberg 1968), so their diameters scatter less
+#   than the muscle's (whose normal variability coefficient, < 250 in Dubowitz's terms, i.e. CV < 25 %,
+#   includes the type I/II and unit-to-unit differences, which :func:`.pool.make_pool` models by rank). With
+#   the CV-diameter slope of :func:`fibre_cv_m_s` 6 % gives a velocity CV ≈4.5 % within a unit.
 JITTER_SD_US = 20.0  # per-fibre neuromuscular jitter SD; a fibre pair then has MCD ≈ 32 µs (normal 20–40 µs)
 
 

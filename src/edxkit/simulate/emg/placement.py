@@ -12,12 +12,21 @@ fractions of a millimetre until the first-recruited units look crisp and loud. T
 * candidates: the living units with a fibre within :data:`SEARCH_MM` of the insertion point, in recruitment
   order; the examiner settles on one of the first :data:`CANDIDATES` (the units that fire at minimal effort;
   in a neurogenic muscle these are the surviving, reinnervated units);
-* the tip ends at a distance drawn uniformly over the annulus :data:`DISTANCE_MM` (50–300 µm, i.e. area-
-  uniform: most accepted sites are not the very closest) from one of that unit's fibres within reach. A
-  fibre at 0.3 mm gives the core a 0.3 mV spike rising in 0.3 ms, which leaves room for the unit's other
-  fibres (dispersed by ≈0.5 ms) before the MUAP's rise time reaches the 0.5 ms limit; at 0.5 mm a single
-  fibre's spike already rises in 0.5 ms and is only 0.1 mV. (Sites 50–450 µm away were tried: up to a third
-  of those MUAPs then failed the rise-time criterion.)
+* the needle itself occupies a track: a concentric needle is a 0.46 mm cannula with a bevelled cutting tip,
+  and the fibres that lay where it now is were cut or pushed aside on insertion (the insertional activity is
+  their injury discharge; Kimura, *Electrodiagnosis in Diseases of Nerve and Muscle*). A cut fibre's
+  action potential stops at the cut, before reaching the core, and a displaced one lies at the track's
+  surface, so no intact fibre runs closer to the core than the cannula radius :data:`NEEDLE_TRACK_MM`
+  (0.23 mm): :func:`outside_needle` removes the fibres inside it. The SFAP bank averages each fibre over
+  its direction around the tip and so could not by itself keep fibres out of the needle's own body; before
+  model version 3 fibres were kept down to 20 µm, where one fibre alone gives a 1.7 mV spike (more than the
+  1.4 mV upper outlier limit of single normal biceps MUAPs, muap-norms S1), and crisp normal biceps MUAPs
+  averaged ≈850 µV against 372 µV (UCY, Pattichis et al. 1995) and 436 ± 115 µV (Keypoint norms);
+* the tip ends at a distance drawn uniformly over the annulus :data:`DISTANCE_MM` (230–300 µm, i.e. area-
+  uniform) from one of that unit's fibres within reach: from the track's surface out to where a single
+  fibre's spike rises in ≈0.3 ms with ≈0.4 mV (at 0.5 mm it rises in 0.45 ms with 0.15 mV, see
+  :mod:`.conductor`), which leaves room for the unit's other fibres before the MUAP's rise time reaches the
+  0.5 ms limit.
 
 Nothing else moves: it is the same muscle seen from a new tip. The rest of the pool (other units, their
 fibres, end-plates) keeps its positions, so the other active units appear at random distances.
@@ -29,13 +38,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edxkit.simulate.emg.conductor import NeedleGeometry
 from edxkit.simulate.emg.pool import Fibres, FloatArray, IntArray, Pool
 
+NEEDLE_TRACK_MM = NeedleGeometry().cannula_radius_mm  # no intact fibre runs closer to the core (see above)
 SEARCH_MM = 1.0  # how far from the insertion point the examiner looks (small needle adjustments)
 CANDIDATES = 2  # the examiner aims for one of the first two recruited units in reach
-DISTANCE_MM = (0.05, 0.3)  # tip to the chosen fibre (see module docstring)
-CRISP_RADIUS_MM = DISTANCE_MM[1]  # a unit with a fibre this close gives a crisp, distinct MUAP
-REACH_MM = SEARCH_MM + DISTANCE_MM[1]  # largest possible tip displacement from the insertion point
+DISTANCE_MM = (NEEDLE_TRACK_MM, 0.3)  # tip to the chosen fibre (see module docstring)
+CRISP_RADIUS_MM = 0.38  # a unit with a fibre this close gives a crisp, distinct MUAP (see visible_units)
+REACH_MM = SEARCH_MM + CRISP_RADIUS_MM  # largest possible tip displacement from the insertion point
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +78,13 @@ def place_tip(rng: np.random.Generator, pool: Pool, fibres: Fibres) -> Placement
 
 def visible_units(pool: Pool, fibres: Fibres) -> IntArray:
     """Living units with a fibre within :data:`CRISP_RADIUS_MM` of the tip: those an examiner sees as
-    distinct, crisp MUAPs (a single fibre there gives ≥ 0.3 mV with a rise time ≤ 0.3 ms) and counts when
+    distinct, crisp MUAPs (a single fibre there gives ≥ 0.25 mV with a rise time ≤ 0.35 ms) and counts when
     judging recruitment (minimal effort, recruitment frequency). Farther units add smaller, blunter
-    potentials to the background."""
+    potentials to the background. No fibre lies nearer than :data:`NEEDLE_TRACK_MM`, so this is an annulus."""
     units = np.unique(fibres.unit[fibres.r_mm < CRISP_RADIUS_MM])
     return units[pool.alive[units]].astype(np.int64)
+
+
+def outside_needle(fibres: Fibres) -> Fibres:
+    """The fibres outside the needle's track (farther than :data:`NEEDLE_TRACK_MM` from the tip)."""
+    return fibres.select(fibres.r_mm >= NEEDLE_TRACK_MM)

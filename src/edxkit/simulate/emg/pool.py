@@ -15,8 +15,10 @@ Around the needle (tip at the origin of the cross-section, fibres running along 
 comes within 2 mm of the tip is kept (farther units add only slow potentials of
 some tens of µV, part of the background), with all its fibres within 8 mm (beyond that a fibre adds < 0.1 µV).
 Fibres are uniform inside the territory. The needle sits 2–15 mm from the centre of the innervation zone
-(examiners avoid the end-plate zone, but not always); units' mean end-plate positions spread with SD 3 mm
-and the end-plates of one unit with SD 1.8 mm.
+(examiners avoid the end-plate zone, but not always); units' mean end-plate positions spread with SD 1.8 mm
+and the end-plates of one unit with SD 0.7 mm, the unit's terminal-branch delays with SD 0.1 ms and its fibre
+diameters with CV 6 % (see :mod:`.params` for the sources). Fibres inside the needle's track are removed
+later (:func:`.placement.outside_needle`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from edxkit.simulate.emg.params import (
     BRANCH_DELAY_SD_MS,
     ENDPLATE_SCATTER_SD_MM,
     ENDPLATE_ZONE_SD_MM,
+    FIBRE_DIAMETER_CV,
     INNERVATION_RANGE,
     JITTER_SD_US,
     MU_FIBRE_DENSITY_PER_MM2,
@@ -220,7 +223,9 @@ def place_fibres(
     total = int(counts.sum())
     zone = rng.normal(0.0, ENDPLATE_ZONE_SD_MM, units.size)
     endplate = np.repeat(zone, counts) + rng.normal(0.0, ENDPLATE_SCATTER_SD_MM, total) - needle_offset_mm
-    diameter = np.repeat(pool.diameter_um[units], counts) * np.clip(rng.normal(1.0, 0.12, total), 0.5, 1.6)
+    diameter = np.repeat(pool.diameter_um[units], counts) * np.clip(
+        rng.normal(1.0, FIBRE_DIAMETER_CV, total), 0.5, 1.6
+    )
     return Fibres(
         unit=unit.astype(np.int64),
         x_mm=points[:, 0],
