@@ -1,0 +1,134 @@
+"""Decomposition of a needle recording at low or moderate effort into motor units (:func:`decompose`).
+
+Steps (as in EMGlab, McGill et al. 2005, and DQEMG, Stashuk 1999/2001):
+
+1. detection of candidate discharges on the 1 kHz high-passed signal, where all matching happens too
+   (:mod:`.detect`);
+2. sub-sample alignment of ±1 ms windows on their peak and shape clustering into provisional units
+   (:mod:`.align`, :mod:`.cluster`); matching templates are the medians of each cluster's longer windows
+   (:mod:`.templates`);
+3. greedy template subtraction over the whole signal, which resolves superimposed discharges (:mod:`.match`);
+4. a second pass: templates are corrected by the median residual of their discharges, candidates left in the
+   residual are clustered into new templates, and the subtraction is run again from the start;
+5. joining of templates that are variants of one unit (:mod:`.variants`), pruning, acceptance of units with a
+   physiological firing pattern, and clean averaged templates from the band-passed signal (:mod:`.units`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from edxkit.emg.decompose import templates as tpls
+from edxkit.emg.decompose import variants
+from edxkit.emg.decompose.align import aligned_windows, peak_offset
+from edxkit.emg.decompose.cluster import cluster
+from edxkit.emg.decompose.detect import (
+    detect_peaks,
+    quiet_noise_uv,
+    signal_rms_uv,
+    spike_signal,
+    threshold_uv,
+)
+from edxkit.emg.decompose.match import Events, MatchTemplate, peel
+from edxkit.emg.decompose.result import DecomposedUnit, Decomposition
+from edxkit.emg.decompose.split import split_mixed
+from edxkit.emg.decompose.units import MIN_SNR, Signals, build_unit, prune
+from edxkit.emg.prepare import Prepared, robust_noise_uv
+
+CORE_MS = 1.0
+MIN_CLUSTER = 5
+CLUSTER_PER_S = 0.8
+MIN_ANALYSED_S = 0.2
+MAX_TEMPLATES = 24
+SPLIT_PASSES = 2
+
+
+def _candidates(
+    x: np.ndarray, valid: np.ndarray, fs: float, thr: float, sigma: float, min_count: int
+) -> tuple[int, list[MatchTemplate]]:
+    """Detected peaks of ``x`` and the matching templates of their clusters."""
+    core = max(2, round(CORE_MS * fs / 1000.0))
+    left, right = tpls.span(fs)
+    peaks = detect_peaks(x, valid, fs, thr, max(left, right) + 4)
+    if peaks.size < min_count:
+        return int(peaks.size), []
+    offsets = peak_offset(x, peaks)
+    labels, _ = cluster(aligned_windows(x, peaks, offsets, core, core), sigma, min_count)
+    out = []
+    for c in range(int(labels.max()) + 1 if labels.size else 0):
+        sel = labels == c
+        tpl = tpls.build(x, peaks[sel], offsets[sel], fs, sigma)
+        if tpl is not None:
+            out.append(tpl)
+    return int(peaks.size), out
+
+
+def decompose(prep: Prepared) -> Decomposition:
+    """Motor units of a prepared needle signal (any rate ≥ 4 kHz; invalid samples are skipped).
+
+    Returns an empty decomposition for noise-only, flat, very short or mostly invalid input.
+    """
+    fs, uv, valid = (
+        float(prep.fs_hz),
+        np.asarray(prep.uv, dtype=np.float64),
+        np.asarray(prep.valid, dtype=bool),
+    )
+    analysed_s = float(np.count_nonzero(valid)) / fs if fs > 0 else 0.0
+    empty = Decomposition((), fs, analysed_s, 0, 0)
+    if analysed_s < MIN_ANALYSED_S or not np.isfinite(uv).all():
+        return empty
+    x = spike_signal(uv, valid, fs)
+    noise = quiet_noise_uv(x, valid, fs)
+    sigma = max(robust_noise_uv(x, valid), noise)
+    thr = threshold_uv(noise, signal_rms_uv(x, valid))
+    if thr <= 0:
+        return empty
+    min_count = max(MIN_CLUSTER, round(CLUSTER_PER_S * analysed_s))
+    n_detected, templates = _candidates(x, valid, fs, thr, noise, min_count)
+    templates = _salient(tpls.deduplicate(templates), noise)
+    if not templates:
+        return Decomposition((), fs, analysed_s, n_detected, 0)
+    events, resid = peel(x, valid, templates, sigma, fs)
+    templates = tpls.refine(templates, events, resid)
+    _, extra = _candidates(resid, valid, fs, thr, noise, min_count)
+    templates = _salient(tpls.deduplicate(templates + extra), noise)
+    events, resid = peel(x, valid, templates, sigma, fs)
+    for _ in range(SPLIT_PASSES):
+        templates, changed = split_mixed(x, resid, templates, events, fs, noise)
+        if not changed:
+            break
+        events, resid = peel(x, valid, templates, sigma, fs)
+    units = _units(Signals(uv, resid, fs, float(prep.start_s), noise), templates, events)
+    return Decomposition(units, fs, analysed_s, n_detected, sum(u.n_firings for u in units))
+
+
+def _salient(templates: list[MatchTemplate], noise: float) -> list[MatchTemplate]:
+    """Templates large enough to be reported (smaller ones would only cost matching time), at most
+    :data:`MAX_TEMPLATES`, the largest kept (bounds the time at strong effort)."""
+    big = [t for t in templates if float(np.ptp(t.wave)) >= MIN_SNR * noise]
+    if len(big) > MAX_TEMPLATES:
+        keep = sorted(sorted(range(len(big)), key=lambda i: -big[i].energy)[:MAX_TEMPLATES])
+        big = [big[i] for i in keep]
+    return big
+
+
+def _units(sig: Signals, templates: list[MatchTemplate], events: Events) -> tuple[DecomposedUnit, ...]:
+    grouped, ref = variants.group(templates, events, sig.fs_hz)
+    groups = [prune(g, ref) for g in grouped]
+    found = []
+    for i, g in enumerate(groups):
+        others = Events.empty()
+        for j, h in enumerate(groups):
+            if j != i:
+                others = others.concat(h)
+        unit = build_unit(sig, g, others, templates, ref)
+        if unit is not None:
+            found.append(unit)
+    found.sort(key=lambda u: float(u.firing_times_s[0]))
+    return tuple(_with_id(u, i + 1) for i, u in enumerate(found))
+
+
+def _with_id(unit: DecomposedUnit, uid: int) -> DecomposedUnit:
+    return replace(unit, id=uid)
