@@ -1,0 +1,19 @@
+"""Spontaneous needle-EMG activity at rest: detection, grouping into generators, typing and grading.
+
+Fibrillation potentials, positive sharp waves, fasciculations, myotonic, complex repetitive and myokymic
+discharges and end-plate activity (noise and spikes) are told apart by transparent rules on the shape of
+each generator's median potential and on its firing pattern (clinical.md §3.1), not by a fitted model:
+
+* :mod:`.detect` — candidate potentials above a robust threshold from the quiet baseline;
+* :mod:`.trains` — template-matching grouping into generators, time-locked peaks, size classes of one
+  generator, firing-pattern features;
+* :mod:`.assign` — second pass: left-over candidates matched to the trains' templates;
+* :mod:`.features` — initial polarity, spike and slow-phase widths, amplitude, duration, rise time;
+* :mod:`.classify` — the typing rules; :mod:`.grade` — 0–4+ grades; :mod:`.result` — result records;
+* :mod:`.analyze` — :func:`analyze_spontaneous` and :func:`merge_spontaneous`.
+"""
+
+from edxkit.emg.spontaneous.analyze import analyze_spontaneous, merge_spontaneous
+from edxkit.emg.spontaneous.result import SpontaneousResult, SpontaneousTrain
+
+__all__ = ["SpontaneousResult", "SpontaneousTrain", "analyze_spontaneous", "merge_spontaneous"]

@@ -1,0 +1,105 @@
+"""Second pass: candidates left out of every train are matched against the trains' templates.
+
+The first pass groups candidates by leader clustering, which loses the candidates that started groups too
+small to be trains (a discharge overlapped by another potential, a myotonic discharge at the small end of
+its waxing/waning, a miniature end-plate potential at the edge of a size class). Once the generators are
+known, each left-over candidate is compared with every train's mean shape (same shifts, noise and shape
+tolerance as the first pass; any size from ``ANY_SIZE_RANGE`` for the types whose size varies by nature,
+myotonic discharges and end-plate noise) and joins the best-fitting train — the template-matching
+classification step of multi-MUAP analysis (Stålberg et al. 1986; Nandedkar et al. 1995).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+from edxkit.emg.spontaneous.result import FloatArray, SpontaneousTrain, rate_and_cv
+from edxkit.emg.spontaneous.trains import (
+    CLUSTER_HZ,
+    NOISE_TOL,
+    SCALE_RANGE,
+    SHAPE_POST_MS,
+    SHAPE_PRE_MS,
+    SHIFT_MS,
+    IntArray,
+    _best_match,
+    _snippets,
+)
+
+ANY_SIZE_RANGE = (0.3, 3.0)
+VARIABLE_SIZE = {("myotonic", "spike_like"), ("myotonic", "psw_like"), ("end_plate", "end_plate_noise")}
+EXCLUSION_MS = 1.0
+OWN_GAP_MS = 15.0
+
+
+def assign_leftovers(
+    trains: Sequence[SpontaneousTrain],
+    d: FloatArray,
+    peaks: IntArray,
+    fs_hz: float,
+    start_s: float,
+    noise_uv: float,
+) -> list[SpontaneousTrain]:
+    """``trains`` with the candidates at ``peaks`` (samples of the detection signal ``d``) that are not
+    within ``EXCLUSION_MS`` of a discharge of any train added to the train whose shape they fit."""
+    if not trains or peaks.size == 0:
+        return list(trains)
+    q = max(1, round(fs_hz / CLUSTER_HZ))
+    rate = fs_hz / q
+    pre, post = round(SHAPE_PRE_MS * rate / 1000.0), round(SHAPE_POST_MS * rate / 1000.0)
+    shift = max(1, round(SHIFT_MS * rate / 1000.0))
+    length = pre + post + 1
+    samples = [np.rint((t.times_s - start_s) * fs_hz).astype(np.int64) for t in trains]
+    used = np.sort(np.concatenate(samples))
+    left = peaks[_far_from(peaks, used, EXCLUSION_MS * fs_hz / 1000.0)]
+    if left.size == 0:
+        return list(trains)
+    templates = np.stack([_snippets(d, s, q, pre, post, 0).mean(axis=0) for s in samples])
+    wide = np.array([(t.type, t.kind) in VARIABLE_SIZE for t in trains])
+    lo = np.where(wide, ANY_SIZE_RANGE[0], SCALE_RANGE[0])
+    hi = np.where(wide, ANY_SIZE_RANGE[1], SCALE_RANGE[1])
+    counts = np.array([s.size for s in samples], dtype=np.float64)
+    noise_energy = NOISE_TOL * noise_uv**2 * length * (1.0 + 1.0 / counts)
+    own_gap = [_own_gap(s, fs_hz) for s in samples]
+    x = _snippets(d, left, q, pre, post, shift)
+    added: list[list[int]] = [[] for _ in trains]
+    for i in range(left.size):
+        k, s, _ = _best_match(sliding_window_view(x[i], length), templates, noise_energy, lo, hi)
+        pos = int(left[i] + (s - shift) * q)
+        if k >= 0 and _far_from(np.array([pos]), samples[k], own_gap[k])[0]:
+            added[k].append(pos)
+    extra = [start_s + np.asarray(e, dtype=np.float64) / fs_hz for e in added]
+    return [_extended(t, e) for t, e in zip(trains, extra, strict=True)]
+
+
+def _own_gap(samples: IntArray, fs_hz: float) -> float:
+    """Samples around a train's own discharge where no other discharge of it can be: half its shortest
+    (10th percentile) interval, at most ``OWN_GAP_MS`` (a later phase of the same potential is no new
+    discharge)."""
+    isi = np.diff(np.sort(samples))
+    limit = OWN_GAP_MS * fs_hz / 1000.0
+    return min(limit, 0.5 * float(np.percentile(isi, 10.0))) if isi.size >= 2 else limit
+
+
+def _far_from(x: IntArray, ref: IntArray, gap: float) -> NDArray[np.bool_]:
+    j = (
+        np.clip(np.searchsorted(ref, x), 1, ref.size - 1)
+        if ref.size > 1
+        else np.zeros(x.size, dtype=np.int64)
+    )
+    dist = np.minimum(np.abs(ref[j] - x), np.abs(ref[np.maximum(j - 1, 0)] - x))
+    return np.asarray(dist > gap)
+
+
+def _extended(train: SpontaneousTrain, extra_s: FloatArray) -> SpontaneousTrain:
+    """``train`` with discharges added at the times ``extra_s`` (s)."""
+    if extra_s.size == 0:
+        return train
+    times = np.sort(np.concatenate([train.times_s, extra_s]))
+    rate, cv = rate_and_cv(times)
+    return replace(train, times_s=times, rate_hz=rate, isi_cv=cv)

@@ -1,0 +1,323 @@
+"""Grouping candidate potentials into generators (trains) by shape, and the firing pattern of each train.
+
+Shape grouping is the template-matching ("leader") clustering of spike sorting and of multi-MUAP analysis
+(Stålberg et al., EEG Clin Neurophysiol 1986; Quiroga et al., Neural Comput 2004): candidates are visited
+from the largest down; each is compared with every existing template at shifts of ±``SHIFT_MS`` and a scale
+within ``SCALE_RANGE``, and joins the template whose residual energy is within ``NOISE_TOL`` × the expected
+noise energy (that of the candidate plus that left in a template averaged over n candidates) plus
+``SHAPE_TOL``² of the template energy, else it starts a new template. Comparison runs on the detection
+signal decimated to ≈12 kHz, so every sampling rate uses the same shape resolution.
+
+A spontaneous generator is one fibre or one unit, so its potential repeats identically; a second candidate
+that always occurs at the same lag (±0.3 ms) from a larger one is another peak of the same potential (the slow
+phase of a PSW, a late phase of a MUAP, a fibre of a complex repetitive discharge) and is absorbed into it.
+
+Firing pattern (clinical.md §3.1): rate, interval CV, regularity (intervals near whole multiples of the
+median interval, so a missed discharge does not make a regular train look irregular), runs of fast firing
+(> 20 Hz) as in myotonic discharges and bursts as in myokymia, and amplitude modulation (waxing/waning).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+CLUSTER_HZ = 12000.0
+SHAPE_PRE_MS = 1.5
+SHAPE_POST_MS = 4.5
+SHIFT_MS = 0.7
+SCALE_RANGE = (0.75, 1.33)
+NOISE_TOL = 1.8
+SHAPE_TOL = 0.12
+LOCK_WINDOW_MS = 15.0
+LOCK_JITTER_MS = 0.3
+LOCK_FRACTION = 0.8
+TEMPLATE_PRE_MS = 8.0
+FAMILY_CORRELATION = 0.93
+EMBEDDED_FRACTION = 0.7
+RUN_GAP_S = 0.06
+CONSTANT_FRACTION = 0.6
+SMOOTH_STEP = 0.15
+BURST_ISI_S = 0.2
+TEMPLATE_POST_MS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Candidates of one shape: aligned sample positions (full rate) and fitted amplitude scales."""
+
+    positions: IntArray
+    scales: FloatArray
+    peak_uv: float
+    shape: FloatArray
+
+
+def _snippets(d: FloatArray, centres: IntArray, q: int, pre: int, post: int, shift: int) -> FloatArray:
+    """Rows of ``d`` around each centre, every ``q``-th sample, from −(pre+shift) to +(post+shift) steps."""
+    steps = np.arange(-(pre + shift), post + shift + 1) * q
+    idx = centres[:, None] + steps[None, :]
+    inside = (idx >= 0) & (idx < d.size)
+    return np.where(inside, d[np.clip(idx, 0, max(d.size - 1, 0))], 0.0)
+
+
+def cluster_shapes(d: FloatArray, peaks: IntArray, fs_hz: float, noise_uv: float) -> list[Cluster]:
+    """Leader clustering of the candidates at ``peaks`` on the detection signal ``d`` (module docstring)."""
+    if peaks.size == 0:
+        return []
+    q = max(1, round(fs_hz / CLUSTER_HZ))
+    rate = fs_hz / q
+    pre, post = round(SHAPE_PRE_MS * rate / 1000.0), round(SHAPE_POST_MS * rate / 1000.0)
+    shift = max(1, round(SHIFT_MS * rate / 1000.0))
+    x = _snippets(d, peaks, q, pre, post, shift)
+    length = pre + post + 1
+    order = np.argsort(-np.abs(d[peaks]), kind="stable")
+    sums = np.zeros((0, length))
+    counts = np.zeros(0)
+    labels = np.full(peaks.size, -1)
+    best_shift = np.zeros(peaks.size, dtype=np.int64)
+    scale = np.ones(peaks.size)
+    noise_energy = NOISE_TOL * noise_uv**2 * length
+    for i in order:
+        w = sliding_window_view(x[i], length)
+        if counts.size:
+            k, s, a = _best_match(w, sums / counts[:, None], noise_energy * (1.0 + 1.0 / counts))
+            if k >= 0:
+                labels[i], best_shift[i], scale[i] = k, s - shift, a
+                sums[k] += w[s]
+                counts[k] += 1
+                continue
+        labels[i] = counts.size
+        sums = np.vstack([sums, w[shift]])
+        counts = np.append(counts, 1.0)
+    out: list[Cluster] = []
+    for k in range(counts.size):
+        members = np.flatnonzero(labels == k)
+        pos = peaks[members] + best_shift[members] * q
+        srt = np.argsort(pos)
+        peak = float(np.abs(d[peaks[members]]).max())
+        out.append(Cluster(pos[srt].astype(np.int64), scale[members][srt], peak, sums[k] / counts[k]))
+    return out
+
+
+def _best_match(
+    w: FloatArray,
+    templates: FloatArray,
+    noise_energy: FloatArray,
+    scale_lo: FloatArray | float = SCALE_RANGE[0],
+    scale_hi: FloatArray | float = SCALE_RANGE[1],
+) -> tuple[int, int, float]:
+    """Best (template, shift, scale) for the windows ``w`` (shifts × length), or (−1, 0, 0) when none fits."""
+    tt = np.einsum("kl,kl->k", templates, templates)
+    dot = w @ templates.T
+    ww = np.einsum("sl,sl->s", w, w)
+    a = np.clip(dot / np.maximum(tt, 1e-12), scale_lo, scale_hi)
+    res = ww[:, None] - 2.0 * a * dot + a * a * tt[None, :]
+    tol = noise_energy[None, :] + SHAPE_TOL**2 * a * a * tt[None, :]
+    score = res / tol
+    s_best = np.argmin(score, axis=0)
+    ks = np.arange(tt.size)
+    best = score[s_best, ks]
+    k = int(np.argmin(best))
+    if best[k] >= 1.0:
+        return -1, 0, 0.0
+    return k, int(s_best[k]), float(a[s_best[k], k])
+
+
+def merge_families(clusters: list[Cluster], fs_hz: float, noise_uv: float) -> list[Cluster]:
+    """Join the size classes of one generator whose potential changes size from discharge to discharge.
+
+    Waxing/waning myotonic discharges and miniature end-plate potentials are split by size into several
+    clusters of one shape. A cluster firing fast in runs (:func:`~edxkit.emg.spontaneous.classify.is_run`)
+    is an anchor; a cluster of
+    the same shape (correlation ≥ ``FAMILY_CORRELATION`` at the best shift, corrected for the noise left in
+    each mean template of n candidates, ``noise_uv``²/n per sample — Spearman's correction for attenuation)
+    whose discharges fall inside the anchor's runs (≥ ``EMBEDDED_FRACTION`` within ``RUN_GAP_S`` of an
+    anchor discharge) is the same generator and is joined to it. Regular slow trains (fibrillations) never
+    anchor, so separate fibres of similar shape stay apart.
+    """
+    order = sorted(range(len(clusters)), key=lambda k: -clusters[k].positions.size)
+    fast = {k for k in order if _anchor(firing_pattern(clusters[k].positions / fs_hz, clusters[k].scales))}
+    owner = {k: k for k in order}
+    for anchor in (k for k in order if k in fast and owner[k] == k):
+        a_s = clusters[anchor].positions / fs_hz
+        for k in order:
+            if owner[k] != k or k == anchor or (k in fast and clusters[k].positions.size > a_s.size):
+                continue
+            b_s = clusters[k].positions / fs_hz
+            gap = np.abs(a_s[np.clip(np.searchsorted(a_s, b_s), 0, a_s.size - 1)] - b_s)
+            gap = np.minimum(gap, np.abs(a_s[np.clip(np.searchsorted(a_s, b_s) - 1, 0, a_s.size - 1)] - b_s))
+            embedded = float(np.mean(gap <= RUN_GAP_S)) >= EMBEDDED_FRACTION
+            if embedded and _family(clusters[anchor], clusters[k], noise_uv) >= FAMILY_CORRELATION:
+                owner[k] = anchor
+    groups: dict[int, list[Cluster]] = {}
+    for k in order:
+        groups.setdefault(owner[k], []).append(clusters[k])
+    return [_union(parts) for parts in groups.values()]
+
+
+def _anchor(firing: Firing) -> bool:
+    from edxkit.emg.spontaneous.classify import is_run  # classify imports this module
+
+    return is_run(firing)
+
+
+def _family(a: Cluster, b: Cluster, noise_uv: float) -> float:
+    """Shape correlation of two clusters corrected for the noise in their mean templates."""
+    att = 1.0
+    for c in (a, b):
+        energy = float(c.shape @ c.shape)
+        noise = c.shape.size * noise_uv**2 / c.positions.size
+        att *= np.sqrt(max(1.0 - noise / max(energy, 1e-12), 0.25))
+    return _shape_corr(a.shape, b.shape) / att
+
+
+def _shape_corr(a: FloatArray, b: FloatArray) -> float:
+    """Largest normalised correlation of ``b`` with ``a`` over shifts of a quarter of their length."""
+    shift = max(1, a.size // 8)
+    pad = np.concatenate([np.zeros(shift), a, np.zeros(shift)])
+    w = sliding_window_view(pad, b.size)
+    num = w @ b
+    den = np.sqrt(np.einsum("sl,sl->s", w, w) * float(b @ b))
+    return float(np.max(num / np.maximum(den, 1e-12)))
+
+
+def _union(parts: list[Cluster]) -> Cluster:
+    if len(parts) == 1:
+        return parts[0]
+    pos = np.concatenate([c.positions for c in parts])
+    sc = np.concatenate([c.scales * c.peak_uv for c in parts])
+    order = np.argsort(pos)
+    big = max(parts, key=lambda c: c.peak_uv)
+    return Cluster(pos[order], sc[order] / big.peak_uv, big.peak_uv, big.shape)
+
+
+def drop_time_locked(clusters: list[Cluster], fs_hz: float) -> list[Cluster]:
+    """Drop clusters whose candidates are time-locked to a larger cluster (another peak of its potential)."""
+    order = sorted(range(len(clusters)), key=lambda k: -clusters[k].peak_uv)
+    window = LOCK_WINDOW_MS * fs_hz / 1000.0
+    jitter = LOCK_JITTER_MS * fs_hz / 1000.0
+    kept: list[int] = []
+    for k in order:
+        b = clusters[k].positions
+        if not any(_locked(clusters[j].positions, b, window, jitter) for j in kept):
+            kept.append(k)
+    return [clusters[k] for k in sorted(kept, key=lambda k: int(clusters[k].positions[0]))]
+
+
+def _locked(a: IntArray, b: IntArray, window: float, jitter: float) -> bool:
+    if a.size == 0 or b.size == 0:
+        return False
+    j = np.clip(np.searchsorted(a, b), 1, a.size - 1) if a.size > 1 else np.zeros(b.size, dtype=np.int64)
+    cand = np.stack([a[np.maximum(j - 1, 0)], a[j]], axis=1) - b[:, None]
+    lag = cand[np.arange(b.size), np.argmin(np.abs(cand), axis=1)].astype(np.float64)
+    near = lag[np.abs(lag) <= window]
+    if near.size < LOCK_FRACTION * b.size or near.size == 0:
+        return False
+    centre = float(np.median(near))
+    return bool(np.count_nonzero(np.abs(near - centre) <= jitter) >= LOCK_FRACTION * b.size)
+
+
+def median_template(
+    uv: FloatArray, valid: NDArray[np.bool_], positions: IntArray, fs_hz: float
+) -> tuple[FloatArray, int]:
+    """Median of the aligned discharges of ``uv`` (invalid samples ignored) and its alignment sample."""
+    pre = round(TEMPLATE_PRE_MS * fs_hz / 1000.0)
+    post = round(TEMPLATE_POST_MS * fs_hz / 1000.0)
+    idx = positions[:, None] + np.arange(-pre, post + 1)[None, :]
+    inside = (idx >= 0) & (idx < uv.size)
+    ci = np.clip(idx, 0, uv.size - 1)
+    rows = np.where(inside & valid[ci], uv[ci], np.nan)
+    usable = np.isfinite(rows).any(axis=0)
+    tmpl = np.zeros(rows.shape[1])
+    if usable.any():
+        tmpl[usable] = np.nanmedian(rows[:, usable], axis=0)
+    return tmpl, pre
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """Firing-pattern features of a train.
+
+    Attributes
+    ----------
+    count : int
+    rate_hz : float
+        (count − 1) / span.
+    isi_cv : float
+        Coefficient of variation of the intervals.
+    median_isi_s : float
+    regular_fraction : float
+        Fraction of intervals within 10 % of a whole multiple (1–4) of the median interval.
+    fast_fraction : float
+        Fraction of intervals shorter than 50 ms (firing above 20 Hz).
+    burst_fraction : float
+        Fraction of intervals shorter than 200 ms (≥ 5 Hz within a group) when the train also has pauses
+        longer than 250 ms: grouped discharges.
+    rate_modulation : float
+        Relative spread (10th–90th percentile / median) of the instantaneous rate within fast runs.
+    amplitude_modulation : float
+        Relative spread (10th–90th percentile / median) of the discharge amplitudes.
+    constant_isi : bool
+        At least ``CONSTANT_FRACTION`` of the intervals equal to a whole multiple of the median interval
+        within 0.2 ms (complex repetitive discharges; multiples allow for missed discharges).
+    smooth_fraction : float
+        Among consecutive pairs of fast intervals, the fraction whose ratio differs from 1 by less than
+        ``SMOOTH_STEP`` (log): the rate glides as in waxing/waning myotonic trains, rather than jumping as in
+        the merged discharges of independent fibres.
+    pauses : int
+        Intervals longer than 250 ms (the gaps between runs or bursts).
+    """
+
+    count: int
+    rate_hz: float
+    isi_cv: float
+    median_isi_s: float
+    regular_fraction: float
+    fast_fraction: float
+    burst_fraction: float
+    rate_modulation: float
+    amplitude_modulation: float
+    constant_isi: bool
+    smooth_fraction: float = 0.0
+    pauses: int = 0
+
+
+def _spread(x: FloatArray) -> float:
+    if x.size < 3:
+        return 0.0
+    lo, med, hi = np.percentile(x, [10.0, 50.0, 90.0])
+    return float((hi - lo) / med) if med > 0 else 0.0
+
+
+def firing_pattern(times_s: FloatArray, scales: FloatArray) -> Firing:
+    """Firing-pattern features (:class:`Firing`) of discharge times ``times_s`` with amplitude ``scales``."""
+    t = np.sort(np.asarray(times_s, dtype=np.float64))
+    isi = np.diff(t)
+    isi = isi[isi > 0]
+    if isi.size == 0:
+        return Firing(int(t.size), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, _spread(scales), False)
+    rate = float(isi.size / isi.sum())
+    cv = float(np.std(isi) / np.mean(isi)) if isi.size > 1 else 0.0
+    med = float(np.median(isi))
+    mult = np.clip(np.rint(isi / med), 1, 4)
+    regular = float(np.mean(np.abs(isi - mult * med) <= 0.1 * mult * med))
+    fast = isi < 0.05
+    long_ = isi > 0.25
+    burst = float(np.mean(isi < BURST_ISI_S)) if long_.any() else 0.0
+    rate_mod = _spread(1.0 / isi[fast]) if np.count_nonzero(fast) >= 3 else 0.0
+    const = bool(isi.size >= 2 and np.mean(np.abs(isi - mult * med) <= 2e-4 * mult) >= CONSTANT_FRACTION)
+    pairs = fast[1:] & fast[:-1]
+    steps = np.abs(np.log(isi[1:][pairs] / isi[:-1][pairs]))
+    smooth = float(np.mean(steps < SMOOTH_STEP)) if steps.size >= 2 else 0.0
+    fast_fraction = float(np.mean(fast))
+    amp_mod = _spread(scales)
+    pauses = int(np.count_nonzero(long_))
+    return Firing(
+        int(t.size), rate, cv, med, regular, fast_fraction, burst, rate_mod, amp_mod, const, smooth, pauses
+    )
