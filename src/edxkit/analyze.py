@@ -1,4 +1,4 @@
-"""Analyze a whole study: every nerve study now (needle EMG and interpretation join as they land).
+"""Analyze a whole study: every nerve study and every needle recording, then interpretation and billing.
 
 The result is ``edxkit.result/1`` (DESIGN.md): per nerve its sites, segments and late-response or
 repetitive-stimulation measures with abnormal flags and the limits used, plus study-level warnings
@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edxkit.coding import Billing, derive_billing
+from edxkit.emg.analysis import EmgSettings
+from edxkit.emg.muscle import MuscleResult, analyze_needle_exams
 from edxkit.interpret import Interpretation, interpret
 from edxkit.model import Study
 from edxkit.ncs.nerve import NcsSettings, analyze_conduction
@@ -28,6 +30,7 @@ class StudyResult:
     study_id: str
     age_years: float
     ncs: list[NerveResult] = field(default_factory=list)
+    emg: list[MuscleResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     norms: dict[str, str] = field(default_factory=dict)
     interpretation: Interpretation | None = None
@@ -40,6 +43,7 @@ class StudyResult:
             "norms": self.norms,
             "warnings": list(self.warnings),
             "ncs": [n.to_dict() for n in self.ncs],
+            "emg": [m.to_dict() for m in self.emg],
         }
         if self.interpretation is not None:
             interp = self.interpretation.to_dict()
@@ -54,8 +58,10 @@ class StudyResult:
         return out
 
 
-def analyze_study(study: Study, settings: NcsSettings | None = None) -> StudyResult:
-    """Measure every nerve study of ``study`` and judge it against the normal limits."""
+def analyze_study(
+    study: Study, settings: NcsSettings | None = None, emg_settings: EmgSettings | None = None
+) -> StudyResult:
+    """Measure every nerve study and needle recording of ``study``; judge them against the normal limits."""
     settings = settings or NcsSettings()
     result = StudyResult(study.id, study.patient.age)
     result.norms = {
@@ -68,6 +74,9 @@ def analyze_study(study: Study, settings: NcsSettings | None = None) -> StudyRes
             result.ncs.append(analyze_conduction(study, nerve, settings))
         else:
             result.ncs.append(analyze_special(study, nerve, settings))
+    result.emg = analyze_needle_exams(study, emg_settings)
+    for muscle in result.emg:
+        result.warnings.extend(f"{muscle.muscle} ({muscle.side}): {e}" for e in muscle.errors)
     result.warnings.extend(t.describe() for t in temperature_problems(study))
     result.interpretation = interpret(study, result)
     result.billing = derive_billing(study)

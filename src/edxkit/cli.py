@@ -162,6 +162,40 @@ def analyze(
 
 
 @app.command()
+def emg(
+    file: Annotated[Path, typer.Argument(help="Needle recording: EDF/BDF, WFDB (.hea), CSV or NPY")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (edxkit.emg/1)")] = False,
+    channel: Annotated[str, typer.Option(help="Channel index or label")] = "0",
+    muscle: Annotated[str | None, typer.Option(help="Muscle id or alias (for the normal values)")] = None,
+    age: Annotated[float | None, typer.Option(help="Patient age in years (for the normal values)")] = None,
+    condition: Annotated[
+        str | None, typer.Option(help="rest | minimal | moderate | maximal (inferred when not given)")
+    ] = None,
+    templates: Annotated[bool, typer.Option(help="Include MUAP templates in the JSON")] = True,
+) -> None:
+    """Analyse one needle recording: spontaneous activity, motor units and MUAP measures, classification."""
+    from edxkit.anatomy.names import normalize_muscle
+    from edxkit.emg.analysis import CONDITIONS, analyze_needle_file
+    from edxkit.emg.text import format_needle
+
+    if condition is not None and condition not in CONDITIONS:
+        raise EdxInputError("--condition", "value", f"{condition!r} is not one of {', '.join(CONDITIONS)}")
+    if age is not None and not 0 <= age <= 120:
+        raise EdxInputError("--age", "value", f"{age:g} is not an age in years (0–120)")
+    muscle_id = None
+    if muscle is not None:
+        try:
+            muscle_id = normalize_muscle(muscle)
+        except ValueError as exc:
+            raise EdxInputError("--muscle", "value", str(exc)) from None
+    chosen: int | str = int(channel) if channel.isdigit() else channel
+    result = analyze_needle_file(file, chosen, muscle=muscle_id, age_years=age, condition=condition)
+    typer.echo(
+        json.dumps(result.to_dict(templates=templates), indent=2) if as_json else format_needle(result)
+    )
+
+
+@app.command()
 def simulate(
     scenario: Annotated[str | None, typer.Argument(help="Scenario name (see --list)")] = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Folder to write the study into")] = None,

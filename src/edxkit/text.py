@@ -28,6 +28,12 @@ def format_result(result: StudyResult) -> str:
         lines.append("")
         lines.append(nerve.label)
         lines.extend(_nerve_lines(nerve))
+    if result.emg:
+        from edxkit.emg.text import muscle_lines
+
+        lines += ["", "needle EMG"]
+        for muscle in result.emg:
+            lines += ["  " + line for line in muscle_lines(muscle)]
     lines.extend(_conclusion_lines(result))
     return "\n".join(lines)
 
