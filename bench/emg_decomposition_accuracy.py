@@ -3,7 +3,7 @@
 Recordings: ``edxkit.simulate.emg.simulate_needle`` at minimal and moderate effort, pathology normal /
 neurogenic / myopathic (severity 0.3–0.8), muscles biceps brachii, tibialis anterior, first dorsal
 interosseous and deltoid, noise 5–15 µV rms, 48 kHz and 23.4375 kHz, 10 s each (seeded; recordings drawn
-with seed 500 were used while tuning, the default 900 was not).
+with seeds 500 and 501 were used while tuning, the default 900 was not).
 
 Target units: truth units whose MUAP is large against the recording: **peak-to-peak of the truth template ≥
 2.5 × the rms of the whole (prepared, band-passed) recording**. The table also counts, as a second

@@ -37,19 +37,21 @@ LONG_MIN = 10
 LONG_FS = 48000.0
 
 CHILD = """
-import resource, sys, time
+import sys, time
 mode, path = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 if mode == "analyze":
     from edxkit.emg.analysis import analyze_needle_file
     res = analyze_needle_file(path, condition="minimal")
-    extra = f"{len(res.accepted_units)} units, {res.duration_s:.0f} s"
+    extra = f"{len(res.motor_units)} units ({len(res.accepted_units)} accepted), {res.duration_s:.0f} s"
 else:
     from edxkit.emg.analysis import analyze_needle_file  # same imports as the analysis
     from edxkit.io.dispatch import read_waveform
     read_waveform(path, start_s=0.0, stop_s=20.0)
     extra = "read 20 s"
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, time.perf_counter() - t0, extra)
+# VmHWM: this process's own peak RSS (ru_maxrss would include the parent's peak, inherited at fork)
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(hwm / 1024.0, time.perf_counter() - t0, extra)
 """
 
 

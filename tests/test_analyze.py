@@ -13,7 +13,7 @@ from edxkit.io.study import load_study
 from edxkit.simulate.study import NeedleSettings, simulate_study
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "carpal_tunnel"
-SHORT = NeedleSettings(fs_hz=24000.0, rest_s=0.5, minimal_s=0.5)
+SHORT = NeedleSettings(fs_hz=24000.0, rest_s=0.5, minimal_s=0.5, minimal_sites=1)
 
 
 def by_nerve(doc: dict, nerve: str, kind: str) -> dict:

@@ -20,6 +20,8 @@ from edxkit.simulate.emg import UnitTruth, simulate_needle
 from edxkit.simulate.emg import measures as truth_measures
 from edxkit.simulate.emg.instrument import band_noise_uv, make_instrument
 
+from conftest import shared_data
+
 FS = 48000.0
 
 
@@ -138,6 +140,139 @@ def test_simulator_truth_counts_phases_and_turns_with_the_analysis_primitives() 
     first, last = truth_measures.duration_bounds(x)
     assert truth_measures.phases(x) == count_phases(x[first : last + 1], 5.0) == 3
     assert truth_measures.turns(x) == count_turns(x[first : last + 1], 25.0) == 3
+
+
+# ---------------------------------------------------------------- baseline, level and slow components
+
+
+def _spike_on_slow_component(seed: int, fs: float = 23437.5) -> tuple[np.ndarray, int]:
+    """A 600-µV sharp spike riding on a slow −25 µV component spanning −4…+3 ms, a slow ±8 µV baseline
+    wander, and the 3.5-µV band-limited noise of a 32-discharge average of a 20-µV recording (N2001-like)."""
+    t = (np.arange(round(0.030 * fs)) - round(0.015 * fs)) / fs * 1000.0
+    z = t / 0.12
+    spike = -z * np.exp(-0.5 * z**2)
+    spike *= 600.0 / np.ptp(spike)
+    slow = np.where((t > -4.0) & (t < 3.0), -25.0 * np.sin(np.pi * (t + 4.0) / 7.0) ** 2, 0.0)
+    wander = 8.0 * np.sin(2 * np.pi * t / 25.0 + 0.3)
+    noise = band_noise_uv(np.random.default_rng(seed), t.size, make_instrument(fs), 3.5)
+    return spike + slow + wander + noise, int(np.argmax(np.abs(spike)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sharp_600_uv_spike_on_a_slow_25_uv_component_keeps_the_slow_part_above_10_uv_in_the_duration(
+    seed: int,
+) -> None:
+    x, main = _spike_on_slow_component(seed)
+    m = measure_muap(x, 23437.5, template_index=main, noise_uv=3.5)
+    # the slow component is beyond the 10-µV level from −2.5 to +1.5 ms: the markers reach it instead of
+    # hugging the 0.4-ms spike (the previous method gave 0.6–2 ms here)
+    assert m.onset_ms <= -2.0 and m.end_ms >= 0.8 and m.duration_ms >= 3.0
+    assert m.amplitude_uv == pytest.approx(600.0, rel=0.03) and m.sharp
+
+
+def test_baseline_wander_of_15_uv_does_not_raise_the_marker_level_above_the_10_uv_floor() -> None:
+    t = _t_ms(1440)
+    x = _biphasic(1440, at_ms=13.0)
+    x = x + 15.0 * np.sin(2 * np.pi * (t - 14.0) / 12.0) + np.random.default_rng(3).normal(0.0, 2.0, t.size)
+    mk = muap.duration_markers(x, FS, int(np.argmax(np.abs(x))), 2.0)
+    # wander changes little across 0.5 ms, so it is not noise (the spread of the smoothed signal gave 46 µV)
+    assert mk.level_uv == pytest.approx(10.0, abs=0.5)
+    assert mk.onset <= 13.0 * FS / 1000 and mk.end >= 17.0 * FS / 1000 - 1
+
+
+def test_a_linear_drift_of_9_uv_between_quiet_ends_is_removed_as_a_straight_baseline_not_a_constant() -> None:
+    clean = _biphasic(1440, at_ms=13.0)
+    drift = 100.0 + np.linspace(-4.5, 4.5, clean.size)
+    a, b = measure_muap(clean, FS), measure_muap(clean + drift, FS)
+    assert b.duration_ms == pytest.approx(a.duration_ms, abs=0.1) and b.phases == a.phases == 2
+    assert b.area_uv_ms == pytest.approx(a.area_uv_ms, rel=0.005)
+    mk = muap.duration_markers(clean + drift, FS, int(np.argmax(np.abs(clean))))
+    assert mk.baseline_uv is not None
+    assert np.max(np.abs(mk.baseline_uv - drift)) < 0.5  # the line, not the median of one end
+
+
+def test_ends_disagreeing_by_more_than_the_level_keep_the_slow_tail_from_the_end_nearer_zero() -> None:
+    t = _t_ms(1440)
+    tail = np.where(t > 17.0, -25.0 * (1.0 - np.exp(-(t - 17.0) / 1.5)), 0.0)  # a slow tail to the window end
+    x = _biphasic(1440, at_ms=13.0) + tail
+    m = measure_muap(x, FS)
+    # a line through both ends would swallow the −25 µV tail; the end nearer zero keeps it in the duration
+    assert m.end_ms >= 13.0 and m.onset_ms == pytest.approx(measure_muap(_biphasic(1440, 13.0), FS).onset_ms)
+
+
+def test_an_end_window_that_cuts_into_the_potential_is_not_used_as_baseline() -> None:
+    x = _biphasic(1200, at_ms=0.2) + 50.0  # the window starts 0.2 ms into a 4-ms potential
+    m = measure_muap(x, FS)
+    assert m.amplitude_uv == pytest.approx(600.0, rel=0.01)
+    assert m.duration_ms == pytest.approx(3.8, abs=0.3) and m.phases == 2
+
+
+def test_rise_time_runs_from_a_small_positive_peak_just_before_the_main_spike_stalberg_1986() -> None:
+    t = _t_ms(1500)
+
+    def g(centre: float, sigma: float) -> np.ndarray:
+        return np.exp(-0.5 * ((t - centre) / sigma) ** 2)
+
+    # slow negative dip, an 18-µV positive peak (below the 25-µV turn criterion), the main spike, a tail
+    x = -30.0 * g(8.0, 1.0) + 18.0 * g(9.6, 0.12) - 400.0 * g(10.0, 0.15) + 120.0 * g(10.5, 0.2)
+    neg = int(np.argmin(x))
+    peak = int(9.0 * FS / 1000) + int(np.argmax(x[int(9.0 * FS / 1000) : neg]))
+    m = measure_muap(x, FS)
+    assert m.rise_time_ms == pytest.approx((neg - peak) * 1000.0 / FS, abs=0.03)  # ≈ 0.4 ms, not 3.5 ms
+    assert m.sharp
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 11])
+def test_a_template_shorter_than_the_0_5_ms_smoothing_keeps_its_markers_inside_it(n: int) -> None:
+    x = np.full(n, 40.0)
+    mk = muap.duration_markers(x, FS, n - 1)
+    assert 0 <= mk.onset <= n - 1 == mk.end
+    assert muap.moving_average(x, 24).shape == (n,)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    amp=st.floats(50.0, 3000.0),
+    sigma_ms=st.floats(0.1, 1.5),
+    wander_uv=st.floats(0.0, 40.0),
+    period_ms=st.floats(3.0, 60.0),
+    phase=st.floats(0.0, 6.3),
+    offset_uv=st.floats(-500.0, 500.0),
+    noise_uv=st.floats(0.0, 30.0),
+    seed=st.integers(0, 2**16),
+)
+def test_any_potential_on_any_wander_and_offset_gives_sane_markers_level_and_baseline(
+    amp: float,
+    sigma_ms: float,
+    wander_uv: float,
+    period_ms: float,
+    phase: float,
+    offset_uv: float,
+    noise_uv: float,
+    seed: int,
+) -> None:
+    t = _t_ms(1440)
+    x = _gauss_derivatives(1440, 15.0, sigma_ms, [0.0, amp])
+    x = x + offset_uv + wander_uv * np.sin(2 * np.pi * t / period_ms + phase)
+    x = x + np.random.default_rng(seed).normal(0.0, noise_uv, t.size)
+    main = int(np.argmax(np.abs(x - np.median(x))))
+    mk = muap.duration_markers(x, FS, main, noise_uv)
+    assert 0 <= mk.onset <= main <= mk.end < x.size
+    assert mk.level_uv >= muap.MARKER_FLOOR_UV and math.isfinite(mk.level_uv)
+    assert mk.baseline_uv is not None and np.all(np.isfinite(mk.baseline_uv))
+    m = measure_muap(x, FS, noise_uv=noise_uv)
+    assert 0.0 <= m.duration_ms <= 30.0 and (math.isnan(m.rise_time_ms) or m.rise_time_ms >= 0.0)
+
+
+@pytest.mark.realdata
+def test_n2001_c02_largest_unit_duration_reaches_its_slow_component_not_only_the_spike() -> None:
+    from edxkit.emg.analysis import analyze_needle_file
+
+    r = analyze_needle_file(shared_data("emglab-n2001", "records", "N2001C02BB55.hea"), condition="minimal")
+    big = max(r.motor_units, key=lambda mu: mu.measures.amplitude_uv)
+    # a ~700-µV sharp spike on a slow −25 µV component: the previous markers gave 0.68 ms (−0.47…+0.21)
+    assert big.measures.amplitude_uv >= 300.0
+    assert big.measures.duration_ms >= 3.0 and big.measures.onset_ms <= -1.0
 
 
 # ---------------------------------------------------------------- robustness (hypothesis)

@@ -133,7 +133,7 @@ def test_missing_file_is_named_in_the_error(edx, tmp_path: Path) -> None:  # typ
 
 
 @pytest.mark.realdata
-def test_real_n2001_record_is_analysed_in_under_2_s_with_several_units_at_5_to_20_hz() -> None:
+def test_real_n2001_record_is_analysed_in_under_2_s_with_several_units_at_4_to_20_hz() -> None:
     path = shared_data("emglab-n2001", "records", "N2001C01BB51.hea")
     analyze_needle_file(path, muscle="biceps_brachii", age_years=29, condition="minimal")  # warm caches
     started = time.perf_counter()
@@ -141,7 +141,7 @@ def test_real_n2001_record_is_analysed_in_under_2_s_with_several_units_at_5_to_2
     elapsed = time.perf_counter() - started
     assert elapsed < 2.0 * 1.5, f"{elapsed:.2f} s (target 2 s; 1.5× allowance for a shared CI machine)"
     assert len(result.motor_units) >= 3, "a low steady contraction of a control biceps holds several units"
-    assert all(5.0 <= u.unit.mean_rate_hz <= 20.0 for u in result.motor_units)
+    assert all(4.0 <= u.unit.mean_rate_hz <= 20.0 for u in result.motor_units)  # slowest voluntary 4–5 Hz
     assert result.classification is not None
 
 

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edxkit.emg.prepare import prepare
+from edxkit.emg.prepare import Prepared, prepare
 from edxkit.emg.spontaneous import SpontaneousResult, SpontaneousTrain, analyze_spontaneous, merge_spontaneous
-from edxkit.emg.spontaneous.analyze import _myotonic_context, drop_superimposed
+from edxkit.emg.spontaneous.analyze import (
+    _fill_crd_run,
+    _join_crd_fragments,
+    _join_locked,
+    _join_look_alike_fasciculations,
+    _join_myotonic_fragments,
+    _myotonic_context,
+    _split_merged,
+    drop_explained_fasciculations,
+    drop_superimposed,
+)
+from edxkit.emg.spontaneous.assign import assign_leftovers, peel
 from edxkit.emg.spontaneous.classify import classify_train, is_run, shape_class
 from edxkit.emg.spontaneous.features import Shape, template_shape
 from edxkit.emg.spontaneous.grade import grade_trains
-from edxkit.emg.spontaneous.trains import Firing, firing_pattern
+from edxkit.emg.spontaneous.trains import Firing, firing_pattern, split_regular
 from edxkit.simulate.emg import simulate_needle
 from edxkit.waveform import Waveform
 
@@ -133,6 +146,154 @@ def test_template_shape_reads_initial_positive_fibrillation_and_initial_negative
     assert s.initial_sign == 1 and s.peak_sign == -1 and s.duration_ms < 2.0
     eps = -150.0 * np.exp(-((t / 0.2) ** 2)) + 30.0 * np.exp(-(((t - 0.5) / 0.3) ** 2))
     assert template_shape(eps, 240, fs, 1.0).initial_sign == -1
+
+
+def test_constant_interval_is_complex_repetitive_even_with_an_initially_negative_end_plate_shape() -> None:
+    shape = _shape(initial_sign=-1, peak_sign=-1, positive_uv=30.0, negative_uv=180.0, duration_ms=2.5)
+    assert classify_train(shape, _firing(rate_hz=18.0, constant_isi=True))[0] == "complex_repetitive"
+
+
+def test_sparse_subset_of_a_constant_interval_train_is_constant_but_poisson_is_not() -> None:
+    rng = np.random.default_rng(4)
+    grid = np.arange(200) * 0.0467  # a 21.4 Hz CRD of which 40 % of the discharges were grouped
+    sparse = np.sort(grid[rng.random(200) < 0.4])
+    assert firing_pattern(sparse, np.ones(sparse.size)).constant_isi
+    poisson = np.cumsum(rng.exponential(0.11, 80))
+    assert not firing_pattern(poisson, np.ones(80)).constant_isi
+
+
+def test_long_waxing_waning_runs_of_a_complex_shape_are_myotonic_short_bursts_myokymic() -> None:
+    muap = _shape(duration_ms=8.0, phases=3, turns=5, amplitude_uv=500.0, peak_sign=1)
+    long_run = _firing(rate_hz=40.0, fast_fraction=0.95, smooth_fraction=0.7, rate_modulation=0.5,
+                       burst_fraction=0.95, median_run=60.0, regular_fraction=0.3)  # fmt: skip
+    assert classify_train(muap, long_run) == ("myotonic", "psw_like")
+    burst = _firing(rate_hz=40.0, fast_fraction=0.95, smooth_fraction=0.7, rate_modulation=0.5,
+                    burst_fraction=0.95, median_run=6.0, regular_fraction=0.3)  # fmt: skip
+    assert classify_train(muap, burst)[0] == "myokymic"
+
+
+def _tr(kind: str, times: np.ndarray, tmpl: np.ndarray | None = None, index: int = 20) -> SpontaneousTrain:
+    t = np.zeros(60) if tmpl is None else tmpl
+    return SpontaneousTrain(kind, "", np.asarray(times, dtype=float), t, index, 1e4, 100.0, 1.0, 0.0)
+
+
+def test_interleaved_regular_fibres_of_one_shape_split_into_regular_trains_poisson_does_not() -> None:
+    rng = np.random.default_rng(0)
+    a = np.cumsum(rng.normal(0.08, 0.0024, 125))
+    b = np.cumsum(rng.normal(0.3, 0.009, 33))
+    c = np.cumsum(rng.normal(0.12, 0.0036, 80))
+    merged = np.sort(np.concatenate([a, b, c]))
+    merged = merged[rng.random(merged.size) > 0.15]
+    parts = split_regular(merged)
+    assert len(parts) >= 3 and sum(p.size for p in parts) == merged.size
+    for truth in (a, b, c):  # each fibre is mostly in one part
+        best = max(float(np.isin(merged[p], truth).sum()) for p in parts)
+        assert best >= 0.75 * np.isin(merged, truth).sum()
+    assert split_regular(np.cumsum(rng.exponential(0.05, 200))) == []
+    lone = np.cumsum(rng.normal(0.08, 0.0024, 125))
+    assert split_regular(lone[rng.random(125) > 0.2]) == []
+    split = _split_merged([_tr("fibrillation", merged)])
+    assert len(split) >= 3 and all(t.type == "fibrillation" for t in split)
+
+
+def test_fast_irregular_spike_train_is_end_plate_spike_only_where_end_plate_noise_is_found() -> None:
+    rng = np.random.default_rng(5)
+    spikes = _tr("fibrillation", np.cumsum(rng.gamma(1.56, 0.64 / 34, 340)))
+    noise = replace(_tr("end_plate", np.cumsum(rng.exponential(0.005, 400))), kind="end_plate_noise")
+    out = _split_merged([spikes, noise])
+    assert (out[0].type, out[0].kind) == ("end_plate", "end_plate_spike")
+    assert _split_merged([spikes])[0].type == "fibrillation"
+
+
+def test_groups_on_the_constant_interval_grid_of_a_crd_join_it_and_runs_are_filled() -> None:
+    fs, period = 1e4, 0.025
+    grid = np.arange(400) * period + 0.01
+    tmpl = np.zeros(60)
+    tmpl[18:24] = [50.0, 150.0, -300.0, 200.0, -80.0, 20.0]
+    missed = np.zeros(grid.size, dtype=bool)
+    missed[np.random.default_rng(6).choice(np.arange(1, 399), 120, replace=False)] = True
+    crd = replace(_tr("complex_repetitive", grid[~missed], tmpl, 20), fs_hz=fs)
+    frag = replace(_tr("fibrillation", grid[missed][:30] + 0.0002, tmpl, 20), fs_hz=fs)
+    other = replace(_tr("fibrillation", np.arange(30) * 0.31 + 0.0171, tmpl, 20), fs_hz=fs)
+    out = _join_crd_fragments([crd, frag, other])
+    assert len(out) == 2 and out[-1].count == crd.count + frag.count and out[0] is other
+    uv = np.zeros(round(10.5 * fs))
+    for t in grid:
+        uv[round(t * fs) - 20 : round(t * fs) + 40] += tmpl
+    prep = Prepared(uv, fs, 0.0, np.ones(uv.size, dtype=bool), 1.0, (20.0, 4000.0))
+    filled = _fill_crd_run(crd, prep)
+    assert filled.count == grid.size
+    empty = Prepared(np.zeros_like(uv), fs, 0.0, np.ones(uv.size, dtype=bool), 1.0, (20.0, 4000.0))
+    assert _fill_crd_run(crd, empty).count == crd.count
+
+
+def test_time_locked_train_at_another_phase_is_dropped_and_same_phase_joined() -> None:
+    big = np.zeros(60)
+    big[20] = -300.0
+    small = np.zeros(60)
+    small[20] = 120.0
+    t = np.arange(50) * 0.137
+    main = _tr("complex_repetitive", t, big)
+    late = _tr("fasciculation", t[::2] + 0.0036, small)
+    same = _tr("complex_repetitive", t[1::3] + 0.0001, small)
+    out = _join_locked([late, main, same], 1e4)
+    assert len(out) == 1 and out[0].count == 50
+
+
+def test_irregular_fragment_inside_myotonic_runs_joins_it_regular_fibrillation_does_not() -> None:
+    rng = np.random.default_rng(2)
+    runs = np.concatenate([s + np.cumsum(1.0 / np.linspace(80, 30, 60)) for s in (0.0, 3.0, 6.0)])
+    myo = replace(_tr("myotonic", np.sort(runs)), kind="spike_like")
+    frag = _tr("fibrillation", np.sort(rng.choice(runs, 8, replace=False)) + 0.0001)
+    fib = _tr("fibrillation", np.arange(40) * 0.25 + 0.003)
+    out = _join_myotonic_fragments([frag, fib, myo])
+    assert [t.type for t in out] == ["fibrillation", "myotonic"] and out[0] is fib
+
+
+def test_fasciculation_coinciding_with_other_trains_within_5_ms_is_dropped() -> None:
+    fibs = _tr("fibrillation", np.arange(20) * 0.5)
+    overlap = _tr("fasciculation", fibs.times_s[::3] + 0.002)
+    own = _tr("fasciculation", np.arange(6) * 1.7 + 0.21)
+    assert drop_explained_fasciculations([fibs, overlap, own]) == [fibs, own]
+
+
+def test_peel_off_recovers_a_discharge_hidden_under_another_trains_potential() -> None:
+    fs = 1e4
+    x = np.arange(-15, 45)
+    spike = -200.0 * np.exp(-((x / 2.0) ** 2)) + 80.0 * np.exp(-(((x - 4) / 2.0) ** 2))
+    wave = 300.0 * np.exp(-((x / 3.0) ** 2)) - 60.0 * np.exp(-(((x - 12) / 6.0) ** 2))
+    d = np.zeros(20000)
+    a_pos, b_pos = np.arange(1000, 19000, 1500), np.arange(1700, 19000, 1300)
+    hidden = next(int(p) for p in b_pos if np.min(np.abs(a_pos - p)) > 300)  # ≥ 30 ms from A's discharges
+    a_pos = np.sort(np.append(a_pos, hidden + 6))  # one discharge of A 0.6 ms after one of B
+    for p in a_pos:
+        d[p - 15 : p + 45] += spike
+    for p in b_pos:
+        d[p - 15 : p + 45] += wave
+    a = replace(
+        _tr("fibrillation", np.delete(a_pos, np.flatnonzero(a_pos == hidden + 6)) / fs, spike, 15), fs_hz=fs
+    )
+    b = replace(_tr("positive_sharp_wave", b_pos / fs, wave, 15), fs_hz=fs)
+    residual = peel([a, b], d, fs, 0.0)
+    assert np.max(np.abs(residual[hidden - 20 : hidden + 30])) > 150.0  # A's discharge left in the residual
+    assert np.max(np.abs(np.delete(residual, np.arange(hidden - 20, hidden + 40)))) < 30.0
+    out = assign_leftovers(
+        [a, b], d, np.array([hidden + 6]), fs, 0.0, 2.0, residual=residual, exclusion_ms=0.3
+    )
+    assert out[0].count == a.count + 1 and np.any(np.abs(out[0].times_s - (hidden + 6) / fs) < 2e-4)
+    assert out[1].count == b.count
+
+
+def test_fasciculation_shaped_like_a_much_larger_train_of_another_type_joins_it() -> None:
+    tmpl = np.zeros(120)
+    tmpl[15:25] = [20.0, 80.0, -300.0, 250.0, -90.0, 40.0, -20.0, 10.0, 5.0, 0.0]
+    own = np.zeros(120)
+    own[15:25] = [-50.0, 200.0, 400.0, -100.0, -300.0, 150.0, 60.0, -40.0, 10.0, 0.0]
+    eps = replace(_tr("end_plate", np.arange(300) * 0.033, tmpl, 17), kind="end_plate_spike", fs_hz=1e4)
+    left = replace(_tr("fasciculation", np.arange(12) * 0.71 + 0.002, 0.6 * tmpl, 17), fs_hz=1e4)
+    unit = replace(_tr("fasciculation", np.arange(8) * 1.1 + 0.4, own, 17), fs_hz=1e4)
+    out = _join_look_alike_fasciculations([eps, left, unit])
+    assert [t.type for t in out] == ["end_plate", "fasciculation"] and out[0].count == 312 and out[1] is unit
 
 
 # -- grading ------------------------------------------------------------------------------------------------

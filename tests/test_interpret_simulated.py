@@ -1,8 +1,11 @@
 """Simulated scenarios (edxkit.simulate): the true diagnosis is recovered from the waveforms.
 
 Scenarios decided by nerve conduction are checked end to end (simulate → analyze → interpret). Those
-decided by the needle examination (radiculopathy, ALS, myopathy) carry needle recordings without
-entered findings; they wait for the needle analysis to reach ``StudyResult`` and are skipped here.
+decided by the needle examination carry needle recordings without entered findings: with recordings long
+enough (4 s at rest, 4 s at minimal effort at 3 needle positions) the automatic needle analysis decides
+them; with 0.3 s snippets it cannot, and the interpretation must say that findings are missing rather
+than call the study normal. ALS is not yet recovered: too few MUAPs per muscle pass the acceptance
+criteria to show the chronic reinnervation the Gold Coast logic needs (see bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ NCS_DECIDED = (
     "lambert_eaton",
 )
 NEEDLE_DECIDED = ("c7_radiculopathy", "myopathy")  # also l5_radiculopathy, als, myopathy_irritable, normal
-SHORT_NEEDLE = NeedleSettings(fs_hz=10000.0, rest_s=0.3, minimal_s=0.3)
+RECOVERED_FROM_NEEDLE = ("normal", "l5_radiculopathy", "c7_radiculopathy", "myopathy")
+FULL_NEEDLE = NeedleSettings(fs_hz=20000.0, rest_s=4.0, minimal_s=4.0, minimal_sites=3)
+SHORT_NEEDLE = NeedleSettings(fs_hz=10000.0, rest_s=0.3, minimal_s=0.3, minimal_sites=1)
 ATTRIBUTES = ("code", "side", "root", "element", "nerve", "fibers", "pathology", "irritable", "severity")
 
 
@@ -41,6 +46,20 @@ def test_simulated_scenario_diagnosis_is_recovered(name: str, tmp_path: Path) ->
     found = [imp.to_dict() for imp in interpret(study, analyze_study(study)).impressions]
     for expected in truth:
         wanted = {k: v for k, v in expected.items() if k in ATTRIBUTES}
+        assert any(all(f.get(k) == v for k, v in wanted.items()) for f in found), (wanted, found)
+
+
+@pytest.mark.parametrize("name", RECOVERED_FROM_NEEDLE)
+def test_needle_decided_scenario_is_recovered_from_the_automatic_needle_analysis(
+    name: str, tmp_path: Path
+) -> None:
+    path = simulate_study(name, tmp_path, seed=7, needle=FULL_NEEDLE)
+    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))["impressions"]
+    study = load_study(path)
+    assert all(not m.findings.model_dump(exclude_defaults=True) for m in study.emg), "nothing entered"
+    found = [imp.to_dict() for imp in interpret(study, analyze_study(study)).impressions]
+    for expected in truth:
+        wanted = {k: v for k, v in expected.items() if k in ATTRIBUTES and k != "severity"}
         assert any(all(f.get(k) == v for k, v in wanted.items()) for f in found), (wanted, found)
 
 

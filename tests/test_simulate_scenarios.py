@@ -13,7 +13,7 @@ from edxkit.simulate.scenarios import SCENARIOS, scenario
 from edxkit.simulate.study import NeedleSettings, simulate_study
 from edxkit.validate import validate_study
 
-SHORT = NeedleSettings(fs_hz=24000.0, rest_s=1.0, minimal_s=1.0)
+SHORT = NeedleSettings(fs_hz=24000.0, rest_s=1.0, minimal_s=1.0, minimal_sites=1)
 
 IMPRESSION_CODES = CODES  # the public vocabulary (DESIGN.md), as the interpreter enforces it
 IMPRESSION_KEYS = {"code", "nerve", "site", "root", "element", "fibers", "pathology", "irritable", "side"}
@@ -109,3 +109,12 @@ def test_edx_simulate_lists_scenarios_and_refuses_a_non_empty_folder(tmp_path: P
     unknown = edx("simulate", "nonsense", "-o", tmp_path / "y")
     assert unknown.exit_code == 2
     assert "unknown 'nonsense'" in unknown.stderr
+
+
+def test_minimal_effort_is_recorded_at_three_needle_positions_by_default(tmp_path: Path) -> None:
+    tiny = NeedleSettings(fs_hz=10000.0, rest_s=0.2, minimal_s=0.2)
+    study = load_study(simulate_study("l5_radiculopathy", tmp_path, seed=3, needle=tiny))
+    for exam in study.emg:
+        conditions = [r.condition for r in exam.recordings]
+        assert conditions == ["rest", "minimal", "minimal", "minimal"]
+        assert len({r.file for r in exam.recordings}) == 4

@@ -109,7 +109,9 @@ def _measure_units(decomposition: Decomposition, noise_uv: float) -> list[MotorU
     """Measure every unit's template and stability; a unit enters the muscle's MUAP summary (is *accepted*)
     when it fired at least :data:`MIN_UNIT_FIRINGS` times and its MUAP is sharp (rise time < 0.5 ms) and at
     least :data:`MIN_AMPLITUDE_UV` µV — the usual acceptance criteria of quantitative MUAP analysis for a
-    MUAP recorded close to the needle (Stålberg et al. 1986); the others are reported with the reason."""
+    MUAP recorded close to the needle (Stålberg et al. 1986); the others are reported with the reason. The
+    rise time is counted in whole samples, so the limit allows one sample period (0.25 ms at 4 kHz,
+    0.02 ms at 48 kHz) of quantization."""
     out = []
     for unit in decomposition.units:
         n_avg = max(1, min(unit.n_firings, int(unit.discharges_uv.shape[0]) or unit.n_firings))
@@ -125,8 +127,8 @@ def _measure_units(decomposition: Decomposition, noise_uv: float) -> list[MotorU
         reason = ""
         if unit.n_firings < MIN_UNIT_FIRINGS:
             reason = f"fewer than {MIN_UNIT_FIRINGS} firings"
-        elif not measures.sharp:
-            reason = f"rise time {measures.rise_time_ms:.2f} ms ≥ {SHARP_RISE_MS:g} ms (distant unit)"
+        elif not measures.rise_time_ms < (max_rise := SHARP_RISE_MS + 1000.0 / unit.fs_hz):
+            reason = f"rise time {measures.rise_time_ms:.2f} ms ≥ {max_rise:.2f} ms (distant unit)"
         elif measures.amplitude_uv < MIN_AMPLITUDE_UV:
             reason = f"amplitude {measures.amplitude_uv:.0f} µV < {MIN_AMPLITUDE_UV:g} µV"
         out.append(MotorUnitResult(unit, measures, stab, accepted=not reason, reject_reason=reason))

@@ -4,18 +4,37 @@ Definitions follow the standard terminology proposal (Stålberg et al. 1986, J C
 C16–C21; clinical.md §2.8, §3.2). Samples carry their physical sign (negative = upward on an EMG display).
 
 Duration markers (:func:`duration_markers`)
-    Automatic marker placement in the spirit of the Stålberg/Nandedkar methods (muap-norms C22/C23: search
-    outward from the main peak for where the signal returns to, and stays at, the baseline, with a level set
-    relative to the noise). The template minus its baseline (the median of its first or of its last 1 ms,
-    whichever is nearer zero; the window should reach well beyond the potential, e.g. ±15 ms) is
-    smoothed with a 0.5-ms moving average; a sample is *active* when the smoothed signal lies outside the
-    baseline band ``±level`` or changes by more than ``level`` across the 0.5-ms window (slope criterion),
-    where ``level = max(10 µV, 3 × noise of the smoothed template)``. Active samples separated by less than
-    an isoelectric interval of :data:`HOLD_MS` are joined; the onset and end markers are the first and last
-    samples of the joined run that contains the main peak, each then moved inward to the first (last) sample
-    where the template smoothed over 0.1 ms leaves the baseline band (the 0.5-ms smoothing widens the run by
-    up to 0.25 ms on each side). The thresholds are textbook-style choices (TB):
-    the exact values of the commercial methods were not available (muap-norms §9 item 4).
+    Automatic marker placement in the spirit of the Stålberg/Nandedkar and Stashuk methods (muap-norms
+    C22/C23): search outward from the main peak for where the signal leaves / returns to, and stays at, the
+    baseline, with an amplitude level tied to the noise of the (averaged) template and a slope criterion.
+
+    *Baseline.* Estimated robustly from both ends of the template (the window should reach well beyond the
+    potential, e.g. ±15 ms): the median of each 2-ms end window that is *quiet* (its 0.5-ms moving average
+    varies by at most the marker level, so an end that cuts into a potential is not used) and, after the
+    first pass, lies outside the potential found. Two quiet ends that agree within the level give a straight
+    line between them (a slow linear drift is removed); two ends that disagree by more (one end sits on a
+    slow component or on wander) give the constant of the end nearer zero (the signal is high-pass filtered,
+    so its true baseline is near zero); no quiet end gives the median of the end nearer zero. The baseline
+    is never a running (high-pass) estimate, so it cannot swallow the slow components of the potential.
+
+    *Level.* ``level = max(10 µV, 3 × noise of the 0.5-ms smoothed template)``, the noise being the larger of
+    (a) ``noise_uv`` (the noise left on the averaged template, recording noise / √(number of averaged
+    discharges), supplied by the caller) or the template's own white noise (robust rms of its sample
+    differences / √2), scaled by the 1/√width gain of the moving average, and (b) the noise measured on the
+    smoothed template outside the potential from its changes across 0.5 ms (robust rms / √2) — a slowly
+    wandering baseline barely changes over 0.5 ms, so wander does not inflate the level (the earlier method
+    measured the spread of the smoothed signal itself, which wander raised until the markers hugged the
+    spike). 10 µV is the simulator truth's amplitude threshold (:mod:`edxkit.simulate.emg.measures`).
+
+    *Markers.* The template minus its baseline is smoothed with a 0.5-ms moving average; a sample is
+    *active* when the smoothed signal lies outside ``±level`` or changes by more than ``level`` across the
+    0.5-ms window (slope criterion). Active samples separated by less than an isoelectric interval of
+    :data:`HOLD_MS` are joined; the onset and end markers are the first and last samples of the joined run
+    that contains the main peak, each then moved inward to the first (last) sample where the template
+    smoothed over 0.1 ms leaves ``±level`` (the 0.5-ms smoothing widens the run by up to 0.25 ms on each
+    side). Baseline, level and markers are iterated (at most :data:`MARKER_PASSES` passes) until the
+    baseline and level settle. The thresholds are textbook-style choices (TB): the exact values of the
+    commercial methods were not available (muap-norms §9 item 4).
 Satellite
     Another joined run outside the markers, separated from the MUAP by at least the isoelectric interval,
     whose peak exceeds twice the marker level (a time-locked late/linked component in an averaged template).
@@ -35,9 +54,12 @@ Area, thickness, size index
     Area = integral of the rectified signal between the markers (µV·ms); thickness = area / amplitude (ms);
     size index = 2·log10(amplitude in mV) + thickness (Sonoo & Stålberg 1993, C19/C20).
 Rise time
-    From the turning point before the main spike's peak to that peak (Stålberg et al. 1986; the main spike is
-    the largest-magnitude one, whatever the recording's polarity); a MUAP is
-    *sharp* (recorded close enough to be accepted for analysis) when it is below 0.5 ms (TB).
+    From the positive peak preceding the main spike's negative peak to that peak (Stålberg et al. 1986; the
+    main spike is the largest-magnitude one, whatever the recording's polarity). The preceding peak is the
+    last turning point before the main peak found with the phase band as hysteresis (max(5 µV, 3 × noise)),
+    not with the 25-µV turn criterion, so a small positive peak just before the spike counts as it does by
+    eye; with no peak before it, the onset marker is used. A MUAP is *sharp* (recorded close enough to be
+    accepted for analysis) when the rise time is below 0.5 ms (TB).
 Spike duration
     From the first to the last positive peak (C21, Stålberg et al. 1986) among the turning points; when no
     positive peak precedes (follows) the most negative sample, the onset (end) marker is used instead.
@@ -67,7 +89,7 @@ IntArray = NDArray[np.int64]
 SMOOTH_MS = 0.5
 PHASE_SMOOTH_MS = 0.1
 HOLD_MS = 1.0
-EDGE_MS = 1.0
+EDGE_MS = 2.0
 MARKER_FLOOR_UV = 10.0
 MARKER_NOISE_FACTOR = 3.0
 PHASE_BAND_UV = 5.0
@@ -109,8 +131,8 @@ class MuapMeasures:
     satellite_latency_ms : float or None
         Main peak to the satellite's largest sample (ms; negative when it precedes the MUAP).
     rise_time_ms : float
-        From the turning point preceding the most negative sample to that sample (ms; the onset marker
-        when no turning point precedes it); NaN for a flat template.
+        From the positive peak preceding the main negative peak to that peak (ms; the onset marker when no
+        peak precedes it; the recording's polarity is normalised first); NaN for a flat template.
     """
 
     amplitude_uv: float
@@ -228,6 +250,7 @@ def count_turns(segment_uv: FloatArray, turn_uv: float = TURN_UV) -> int:
 
 def moving_average(x: FloatArray, width: int) -> FloatArray:
     """Centred moving average over ``width`` samples (edges averaged over the samples available)."""
+    width = min(width, x.size)  # np.convolve(mode="same") returns the longer of the two lengths
     if width <= 1 or x.size == 0:
         return x.copy()
     kernel = np.ones(width)
@@ -252,7 +275,8 @@ def _robust_rms(x: FloatArray) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Markers:
-    """Result of :func:`duration_markers` (sample indices into the template)."""
+    """Result of :func:`duration_markers` (sample indices into the template; ``level_uv`` the marker level,
+    ``noise_uv`` the template noise used, ``baseline_uv`` the baseline subtracted, one value per sample)."""
 
     onset: int
     end: int
@@ -260,6 +284,7 @@ class Markers:
     level_uv: float
     noise_uv: float
     satellite: int | None
+    baseline_uv: FloatArray | None = None
 
 
 def _active(s: FloatArray, level: float, half: int) -> NDArray[np.bool_]:
@@ -276,28 +301,85 @@ def _refined(p: FloatArray, onset: int, end: int, main: int, level: float) -> tu
     return (onset + int(left[0]) if left.size else onset), (main + int(right[-1]) if right.size else end)
 
 
+def _edge_baseline(x: FloatArray, edge: int, width: int, level: float, busy: tuple[int, int]) -> FloatArray:
+    """Baseline from the template's two ends: the median of each end window of ``edge`` samples that is
+    *quiet* (its ``width``-sample moving average varies by at most ``level``, so the end does not cut into a
+    potential) and lies outside ``busy`` (the potential's samples). Two such ends within ``level`` of each
+    other give a straight line through them (at the windows' centres); two that differ by more give the
+    constant of the one nearer zero (the other sits on a slow component or on wander: a line would swallow
+    or cut it); one gives its constant; none gives the median of the end nearer zero."""
+    n = x.size
+    if n < 4 * edge:
+        return np.zeros(n)
+    sides = []
+    for lo, hi in ((0, edge), (n - edge, n)):
+        w = moving_average(x[lo:hi], width)
+        if float(np.ptp(w)) <= level and (hi <= busy[0] or lo > busy[1]):
+            sides.append(((lo + hi - 1) / 2.0, float(np.median(x[lo:hi]))))
+    if not sides:
+        return np.full(n, _baseline(x, edge))
+    if len(sides) == 1 or abs(sides[0][1] - sides[1][1]) > level:
+        return np.full(n, min((v for _, v in sides), key=abs))
+    (t0, v0), (t1, v1) = sides
+    return np.asarray(v0 + (v1 - v0) * (np.arange(n) - t0) / (t1 - t0), dtype=np.float64)
+
+
+def _hf_noise(x: FloatArray) -> float:
+    """Robust rms of the sample-to-sample differences / √2: the white part of the noise, blind to slow
+    components and to a wandering baseline."""
+    return _robust_rms(np.diff(x)) / math.sqrt(2.0) if x.size > 2 else 0.0
+
+
+def _slope_noise(s: FloatArray, width: int, busy: tuple[int, int]) -> float:
+    """Noise of the smoothed template ``s`` from its changes across ``width`` samples outside ``busy``
+    (robust rms / √2): a slowly wandering baseline barely changes over 0.5 ms, so unlike the spread of ``s``
+    itself this does not mistake wander or slow components for noise. 0 when too few samples are outside."""
+    if s.size <= width:
+        return 0.0
+    d = s[width:] - s[:-width]
+    i = np.arange(d.size)
+    out = d[(i + width < busy[0]) | (i > busy[1])]
+    return _robust_rms(out) / math.sqrt(2.0) if out.size >= 2 * width else 0.0
+
+
+def _run_with_main(
+    s: FloatArray, level: float, half: int, hold: int, main: int
+) -> tuple[int, int, IntArray, IntArray]:
+    first, last = _runs(_active(s, level, half), hold)
+    k = np.flatnonzero((first <= main + hold) & (last >= main - hold))
+    onset, end = (int(first[k[0]]), int(last[k[-1]])) if k.size else (main, main)
+    return min(onset, main), max(end, main), first, last
+
+
 def duration_markers(x_uv: FloatArray, fs_hz: float, main: int, noise_uv: float = 0.0) -> Markers:
-    """Onset/end markers of the potential containing sample ``main`` (module docstring: method)."""
+    """Onset/end markers of the potential containing sample ``main`` (module docstring: method).
+
+    ``x_uv`` is the template as recorded (its baseline is estimated here and returned in
+    :attr:`Markers.baseline_uv`); ``noise_uv`` is the rms noise left on it (for an average of N discharges,
+    the recording noise / √N), 0 when unknown (the template's own noise is then measured).
+    """
+    x = np.asarray(x_uv, dtype=np.float64)
     width = max(1, round(SMOOTH_MS * fs_hz / 1000.0))
     hold = max(1, round(HOLD_MS * fs_hz / 1000.0))
-    s = moving_average(x_uv, width)
-    noise = float(noise_uv)
-    level = max(MARKER_FLOOR_UV, MARKER_NOISE_FACTOR * noise)
-    for _ in range(MARKER_PASSES):  # later passes: level from the noise measured outside the potential
-        first, last = _runs(_active(s, level, width // 2), hold)
-        k = np.flatnonzero((first <= main + hold) & (last >= main - hold))
-        onset, end = (int(first[k[0]]), int(last[k[-1]])) if k.size else (main, main)
-        onset, end = min(onset, main), max(end, main)
-        outside = np.concatenate([s[: max(onset - hold, 0)], s[end + hold + 1 :]])
-        if outside.size < 2 * hold:
+    edge = max(1, round(EDGE_MS * fs_hz / 1000.0))
+    noise = max(float(noise_uv), _hf_noise(x))
+    level = max(MARKER_FLOOR_UV, MARKER_NOISE_FACTOR * noise / math.sqrt(width))
+    n = x.size
+    base = _edge_baseline(x, edge, width, level, (n, -1))
+    for _ in range(MARKER_PASSES):  # later passes: ends and noise from outside the potential found
+        s = moving_average(x - base, width)
+        onset, end, _, _ = _run_with_main(s, level, width // 2, hold, main)
+        busy = (onset - hold, end + hold)
+        new_level = max(level, MARKER_FLOOR_UV, MARKER_NOISE_FACTOR * _slope_noise(s, width, busy))
+        new_base = _edge_baseline(x, edge, width, new_level, busy)
+        if np.array_equal(new_base, base) and new_level <= 1.05 * level:
             break
-        noise = _robust_rms(outside)
-        new_level = max(MARKER_FLOOR_UV, MARKER_NOISE_FACTOR * noise)
-        if abs(new_level - level) <= 0.05 * level:
-            break
-        level = new_level
+        base, level = new_base, new_level
+    y = x - base
+    s = moving_average(y, width)
+    onset, end, first, last = _run_with_main(s, level, width // 2, hold, main)
     onset, end = _refined(
-        moving_average(x_uv, max(1, round(PHASE_SMOOTH_MS * fs_hz / 1000.0))), onset, end, main, level
+        moving_average(y, max(1, round(PHASE_SMOOTH_MS * fs_hz / 1000.0))), onset, end, main, level
     )
     satellite = None
     others = np.flatnonzero((last < onset) | (first > end)) if first.size else np.empty(0, dtype=np.int64)
@@ -306,8 +388,8 @@ def duration_markers(x_uv: FloatArray, fs_hz: float, main: int, noise_uv: float 
         best = int(np.argmax(peaks))
         if peaks[best] >= SATELLITE_FACTOR * level:
             j = int(others[best])
-            satellite = int(first[j] + np.argmax(np.abs(x_uv[first[j] : last[j] + 1])))
-    return Markers(onset, end, main, level, noise, satellite)
+            satellite = int(first[j] + np.argmax(np.abs(y[first[j] : last[j] + 1])))
+    return Markers(onset, end, main, level, noise, satellite, base)
 
 
 # ---------------------------------------------------------------- the measures
@@ -347,8 +429,8 @@ def _check(template_uv: FloatArray, fs_hz: float) -> FloatArray:
     return x
 
 
-def _baseline(x: FloatArray, fs_hz: float) -> float:
-    edge = max(1, round(EDGE_MS * fs_hz / 1000.0))
+def _baseline(x: FloatArray, edge: int) -> float:
+    """Median of the first or of the last ``edge`` samples, whichever is nearer zero (a fallback)."""
     if x.size < 4 * edge:
         return 0.0
     first, last = float(np.median(x[:edge])), float(np.median(x[-edge:]))
@@ -394,11 +476,14 @@ def measure_muap(
         All zeros (phases 0, NaN thickness/size index) when nothing in the template clears the marker level.
     """
     x = _check(template_uv, fs_hz)
-    x = x - _baseline(x, fs_hz)
-    main = int(np.argmax(np.abs(x))) if template_index is None else int(template_index)
+    if template_index is None:
+        main = int(np.argmax(np.abs(x - _baseline(x, max(1, round(EDGE_MS * fs_hz / 1000.0))))))
+    else:
+        main = int(template_index)
     if not 0 <= main < x.size:
         raise ValueError(f"template_index {main} is outside the template (0..{x.size - 1})")
     mk = duration_markers(x, fs_hz, main, max(float(noise_uv), 0.0))
+    x = x - mk.baseline_uv if mk.baseline_uv is not None else x
     ms = 1000.0 / fs_hz
     seg = x[mk.onset : mk.end + 1]
     smooth, count_noise = _counting_signal(x, fs_hz, mk, float(noise_uv))
@@ -425,5 +510,5 @@ def measure_muap(
         spike_duration_ms=_spike_duration_ms(p, turns_at, mk.onset, mk.end, fs_hz) if active else 0.0,
         satellite=mk.satellite is not None,
         satellite_latency_ms=None if mk.satellite is None else (mk.satellite - main) * ms,
-        rise_time_ms=_rise_time_ms(p, turns_at, fs_hz) if active else math.nan,
+        rise_time_ms=_rise_time_ms(p, turning_points(p, band), fs_hz) if active else math.nan,
     )

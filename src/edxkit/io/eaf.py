@@ -75,7 +75,7 @@ def _parse(path: Path) -> ET.Element:
         raise EdxInputError(path, "file", "not found")
     try:
         return ET.parse(path).getroot()
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an unknown declared encoding
         raise EdxInputError(path, "xml", f"not a valid EMGlab annotation file ({exc})") from None
     except OSError as exc:
         raise EdxInputError(path, "file", f"cannot be read ({exc.strerror or exc})") from None

@@ -41,11 +41,14 @@ PERFORMED = "2026-01-15"  # fixed, so that the same seed gives identical files
 
 @dataclass(frozen=True, slots=True)
 class NeedleSettings:
-    """How needle recordings are made: sampling rate (Hz) and seconds at rest and at minimal effort."""
+    """How needle recordings are made: sampling rate (Hz), seconds at rest and at minimal effort, and the
+    number of needle positions at minimal effort (quantitative MUAP analysis gathers ~20 MUAPs from several
+    positions, 2–4 crisp units at each; muap-norms C01, C25)."""
 
     fs_hz: float = 48000.0
     rest_s: float = 4.0
     minimal_s: float = 4.0
+    minimal_sites: int = 3
 
 
 def simulate_study(
@@ -220,7 +223,8 @@ def _muscle(
     plan: MusclePlan, sc: Scenario, rng: np.random.Generator, out: Path, needle: NeedleSettings
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     recordings, truths = [], []
-    for condition, seconds in (("rest", needle.rest_s), ("minimal", needle.minimal_s)):
+    minimal = [("minimal", needle.minimal_s, f"_{k + 1}" if k else "") for k in range(needle.minimal_sites)]
+    for condition, seconds, suffix in [("rest", needle.rest_s, ""), *minimal]:
         sim = simulate_needle(
             rng,
             muscle=plan.muscle,
@@ -233,7 +237,7 @@ def _muscle(
             age_years=sc.age_years,
             chronicity=plan.chronicity,
         )
-        file = f"emg/{plan.side}_{plan.muscle}_{condition}.edf"
+        file = f"emg/{plan.side}_{plan.muscle}_{condition}{suffix}.edf"
         write_waveforms(out / file, [sim.waveform])
         recordings.append({"condition": condition, "file": file, "channel": 0})
         truths.append({"condition": condition, "file": file} | sim.truth())

@@ -1,7 +1,7 @@
 """Joining the decompositions of consecutive (possibly overlapping) windows of one recording.
 
-Units of different windows (never two of the same window; at most one of each window joins a given unit)
-are the same unit when their templates agree up to a small shift (normalised
+Units of different windows (never two of the same window, and at most one per window for each unit) are
+the same unit when their templates agree up to a small shift (normalised
 residual ≤ :data:`SAME_UNIT_NRMSE` over ±0.5 ms shifts, the sampling rate being the same); the firing times
 are joined, a firing within :data:`DUPLICATE_MS` of one already kept (the overlap seen twice) is dropped,
 the template becomes the firing-weighted mean, the discharges are pooled (first 100 kept), the rate and ISI

@@ -8,10 +8,15 @@ Steps (as in EMGlab, McGill et al. 2005, and DQEMG, Stashuk 1999/2001):
    (:mod:`.align`, :mod:`.cluster`); matching templates are the medians of each cluster's longer windows
    (:mod:`.templates`);
 3. greedy template subtraction over the whole signal, which resolves superimposed discharges (:mod:`.match`);
-4. a second pass: templates are corrected by the median residual of their discharges, candidates left in the
-   residual are clustered into new templates, and the subtraction is run again from the start;
+4. a second pass: templates are corrected by the median residual of their discharges, templates whose
+   discharges form no physiological train (two or more units alike in the spike signal) are split by their
+   firing pattern (:mod:`.split`), candidates left in the residual are clustered into new templates, and the
+   subtraction is run again from the start; the split is tried once more on its result (and the
+   subtraction repeated when anything was split);
 5. joining of templates that are variants of one unit (:mod:`.variants`), pruning, acceptance of units with a
-   physiological firing pattern, and clean averaged templates from the band-passed signal (:mod:`.units`).
+   physiological firing pattern, recovery of firings that fill gaps of an accepted train from rejected
+   templates of similar shape (:mod:`.absorb`), and clean
+   averaged templates from the band-passed signal (:mod:`.units`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 
 from edxkit.emg.decompose import templates as tpls
 from edxkit.emg.decompose import variants
+from edxkit.emg.decompose.absorb import absorb
 from edxkit.emg.decompose.align import aligned_windows, peak_offset
 from edxkit.emg.decompose.cluster import cluster
 from edxkit.emg.decompose.detect import (
@@ -34,7 +40,7 @@ from edxkit.emg.decompose.detect import (
 from edxkit.emg.decompose.match import Events, MatchTemplate, peel
 from edxkit.emg.decompose.result import DecomposedUnit, Decomposition
 from edxkit.emg.decompose.split import split_mixed
-from edxkit.emg.decompose.units import MIN_SNR, Signals, build_unit, prune
+from edxkit.emg.decompose.units import MIN_SNR, Signals, accepts, build_unit, prune
 from edxkit.emg.prepare import Prepared, robust_noise_uv
 
 CORE_MS = 1.0
@@ -42,7 +48,6 @@ MIN_CLUSTER = 5
 CLUSTER_PER_S = 0.8
 MIN_ANALYSED_S = 0.2
 MAX_TEMPLATES = 24
-SPLIT_PASSES = 2
 
 
 def _candidates(
@@ -91,14 +96,14 @@ def decompose(prep: Prepared) -> Decomposition:
     if not templates:
         return Decomposition((), fs, analysed_s, n_detected, 0)
     events, resid = peel(x, valid, templates, sigma, fs)
-    templates = tpls.refine(templates, events, resid)
+    refined = tpls.refine(templates, events, resid)
+    templates, _ = split_mixed(x, resid, templates, events, fs, noise, refined)
     _, extra = _candidates(resid, valid, fs, thr, noise, min_count)
     templates = _salient(tpls.deduplicate(templates + extra), noise)
     events, resid = peel(x, valid, templates, sigma, fs)
-    for _ in range(SPLIT_PASSES):
-        templates, changed = split_mixed(x, resid, templates, events, fs, noise)
-        if not changed:
-            break
+    templates, changed = split_mixed(x, resid, templates, events, fs, noise)
+    if changed:
+        templates = _salient(templates, noise)
         events, resid = peel(x, valid, templates, sigma, fs)
     units = _units(Signals(uv, resid, fs, float(prep.start_s), noise), templates, events)
     return Decomposition(units, fs, analysed_s, n_detected, sum(u.n_firings for u in units))
@@ -117,10 +122,14 @@ def _salient(templates: list[MatchTemplate], noise: float) -> list[MatchTemplate
 def _units(sig: Signals, templates: list[MatchTemplate], events: Events) -> tuple[DecomposedUnit, ...]:
     grouped, ref = variants.group(templates, events, sig.fs_hz)
     groups = [prune(g, ref) for g in grouped]
+    ok = [accepts(g, templates, ref, sig.fs_hz, sig.noise_uv) for g in groups]
+    rejected = [g for g, o in zip(groups, ok, strict=True) if not o]
+    kept = absorb([g for g, o in zip(groups, ok, strict=True) if o], rejected, templates, ref)
+    groups = [prune(g, ref) for g in kept]
     found = []
     for i, g in enumerate(groups):
         others = Events.empty()
-        for j, h in enumerate(groups):
+        for j, h in enumerate(groups + rejected):
             if j != i:
                 others = others.concat(h)
         unit = build_unit(sig, g, others, templates, ref)

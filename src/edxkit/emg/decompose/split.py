@@ -1,17 +1,20 @@
-"""Splitting templates that mix two units, by the firing pattern (EMGlab / DQEMG idea).
+"""Splitting templates that mix units, by the firing pattern (the EMGlab / DQEMG idea).
 
 Units whose spikes look alike in the 1 kHz high-passed signal are often gathered into one template, whose
-discharge train is then the interleaving of two trains: irregular, with intervals far shorter than the
-median. Such a template's discharges are divided in two by 2-means on their residual windows (±1 ms around
-the peak, after every accepted template — its own included — has been subtracted: the residual of a
-discharge is its difference from the mixed template, free of the other units that overlap it). The split
-starts from the sign of the projection on the first principal direction (power iteration, no LAPACK) and is
-refined by Lloyd iterations. It is kept when at least one part forms a physiological train (the test of
-:func:`.units.plausible` after :func:`.units.prune`) while the whole did not, and both parts have enough
-discharges to be templates; the parts become new templates (medians of their aligned discharges), and the
-signal is matched again. Using the regularity of the discharge pattern to separate units that shapes cannot
-is the approach of DQEMG's firing-pattern-based merging and splitting (Stashuk 2001) and of EMGlab's
-interactive editing guided by the firing trains (McGill et al. 2005).
+discharge train is then the interleaving of two or more trains: irregular, with intervals far shorter than
+the median. A template is *mixed* when its discharges (at least :data:`.units.MIN_FIRINGS`) do not form a
+physiological train (the test of :func:`.units.plausible` after :func:`.units.prune`). Mixed templates of
+similar shape (normalised residual ≤ :data:`POOL_NRMSE`: two units spread over several templates) are pooled,
+and the pooled discharges are divided by 2-means on their *cleaned* windows — ±1 ms around the peak of the
+residual plus the discharge's own template, i.e. the discharge with every other accepted discharge that
+overlaps it removed — repeated on a part that is still irregular (at most :data:`MAX_DEPTH` levels). The
+2-means starts from the sign of the projection on the first principal direction (power iteration, no
+LAPACK) and is refined by Lloyd iterations. The split is kept when at least one part forms a physiological
+train and at least two parts have :data:`.units.MIN_FIRINGS` discharges; those parts become new templates
+(medians of their aligned discharges, :func:`.templates.build`) and the signal is matched again (when a pool
+cannot be split as a whole, its templates are tried one by one). Using the regularity of the discharge
+pattern to separate units that shapes alone cannot is the approach of DQEMG's firing-pattern-based merging
+and splitting (Stashuk 2001) and of EMGlab's editing guided by the firing trains (McGill et al. 2005).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ IntArray = NDArray[np.int64]
 HALF_MS = 1.0
 LLOYD_ITERATIONS = 15
 POWER_ITERATIONS = 20
+POOL_NRMSE = 0.35
+MAX_DEPTH = 2
 
 
 def two_means(w: FloatArray) -> IntArray:
@@ -64,6 +69,57 @@ def _regular(ev: Events, ref: FloatArray, fs_hz: float) -> bool:
     return plausible(np.sort(pos) / fs_hz)
 
 
+def _bisect(
+    w: FloatArray, ev: Events, ref: FloatArray, fs_hz: float, idx: IntArray, depth: int
+) -> list[IntArray]:
+    """``idx`` divided by repeated 2-means while a part is irregular (at most :data:`MAX_DEPTH` levels)."""
+    if (
+        depth >= MAX_DEPTH
+        or idx.size < 2 * MIN_FIRINGS
+        or (depth > 0 and _regular(ev.select(idx), ref, fs_hz))
+    ):
+        return [idx]
+    labels = two_means(w[idx])
+    parts = [idx[labels == i] for i in range(2)]
+    if min(p.size for p in parts) == 0:
+        return [idx]
+    return [q for p in parts for q in _bisect(w, ev, ref, fs_hz, p, depth + 1)]
+
+
+def _pools(templates: list[MatchTemplate], mixed: list[int]) -> list[list[int]]:
+    """The mixed templates grouped by shape similarity (single linkage at :data:`POOL_NRMSE`)."""
+    owner = {k: k for k in mixed}
+
+    def root(k: int) -> int:
+        while owner[k] != k:
+            k = owner[k]
+        return k
+
+    for i, a in enumerate(mixed):
+        for b in mixed[i + 1 :]:
+            if root(a) != root(b) and tpls.nrmse(templates[a], templates[b]) <= POOL_NRMSE:
+                owner[root(b)] = root(a)
+    pools: dict[int, list[int]] = {}
+    for k in mixed:
+        pools.setdefault(root(k), []).append(k)
+    return list(pools.values())
+
+
+def _cleaned(resid: FloatArray, templates: list[MatchTemplate], ev: Events, half: int) -> FloatArray:
+    """Windows ±``half`` around each event's peak of the residual plus the event's own template: the
+    discharge with every other accepted discharge removed, aligned to a fraction of a sample."""
+    padded = np.pad(resid, half + 3)
+    peaks = np.array([t.peak for t in templates], dtype=np.int64)[ev.unit]
+    pos = ev.start + peaks + ev.fraction
+    whole = np.floor(pos).astype(np.int64)
+    w = aligned_windows(padded, whole + half + 3, pos - whole, half, half)
+    for k in np.unique(ev.unit):
+        t = templates[int(k)]
+        seg = np.pad(t.wave, half)[t.peak : t.peak + 2 * half + 1]
+        w[ev.unit == k] += seg
+    return w
+
+
 def split_mixed(
     x: FloatArray,
     resid: FloatArray,
@@ -71,33 +127,43 @@ def split_mixed(
     events: Events,
     fs_hz: float,
     sigma: float,
+    unsplit: list[MatchTemplate] | None = None,
 ) -> tuple[list[MatchTemplate], bool]:
-    """Templates with each mixed one replaced by the templates of its two parts; True when any was split."""
+    """Templates with each mixed group replaced by the templates of its two parts; True when any was split.
+
+    See the module docstring. ``x`` is the spike signal, ``resid`` the residual after matching ``templates``
+    (which gave ``events``), ``sigma`` the background noise (µV). ``unsplit`` (default ``templates``) gives
+    the templates returned for those not split (e.g. their refined versions).
+    """
     ref = np.array([t.peak for t in templates], dtype=np.float64)
     half = max(2, round(HALF_MS * fs_hz / 1000.0))
-    padded = np.pad(resid, half + 3)
-    out: list[MatchTemplate] = []
-    changed = False
-    for k, tpl in enumerate(templates):
-        idx = np.flatnonzero(events.unit == k)
-        ev = events.select(idx)
-        if idx.size < 2 * MIN_FIRINGS or _regular(ev, ref, fs_hz):
-            out.append(tpl)
-            continue
-        pos = ev.start + tpl.peak + ev.fraction
-        whole = np.floor(pos).astype(np.int64)
-        w = aligned_windows(padded, whole + half + 3, pos - whole, half, half)
-        labels = two_means(w)
-        parts = [labels == i for i in range(2)]
-        if min(int(np.count_nonzero(p)) for p in parts) < MIN_FIRINGS or not any(
-            _regular(ev.select(p), ref, fs_hz) for p in parts
-        ):
-            out.append(tpl)
-            continue
-        built = [tpls.build(x, whole[p], pos[p] - whole[p], fs_hz, sigma) for p in parts]
-        if any(b is None for b in built):
-            out.append(tpl)
-            continue
-        out.extend(b for b in built if b is not None)
-        changed = True
-    return out, changed
+    counts = np.bincount(events.unit, minlength=len(templates))
+    mixed = [
+        k
+        for k in range(len(templates))
+        if counts[k] >= MIN_FIRINGS and not _regular(events.select(events.unit == k), ref, fs_hz)
+    ]
+    replaced: set[int] = set()
+    added: list[MatchTemplate] = []
+    for pool in _pools(templates, mixed):
+        tries = [pool] + ([[k] for k in pool] if len(pool) > 1 else [])
+        for members in tries:
+            if replaced.intersection(members):
+                continue
+            ev = events.select(np.isin(events.unit, members))
+            if ev.size < 2 * MIN_FIRINGS:
+                continue
+            w = _cleaned(resid, templates, ev, half)
+            parts = [p for p in _bisect(w, ev, ref, fs_hz, np.arange(ev.size), 0) if p.size >= MIN_FIRINGS]
+            if len(parts) < 2 or not any(_regular(ev.select(p), ref, fs_hz) for p in parts):
+                continue
+            pos = ev.start + ref[ev.unit] + ev.fraction
+            whole = np.floor(pos).astype(np.int64)
+            built = [tpls.build(x, whole[p], pos[p] - whole[p], fs_hz, sigma) for p in parts]
+            if any(b is None for b in built):
+                continue
+            added.extend(b for b in built if b is not None)
+            replaced.update(members)
+    keep = templates if unsplit is None else unsplit
+    out = [t for k, t in enumerate(keep) if k not in replaced] + added
+    return out, bool(replaced)

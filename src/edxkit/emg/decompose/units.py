@@ -89,6 +89,16 @@ def plausible(times_s: FloatArray) -> bool:
     return bool(np.isfinite(cv) and cv <= MAX_ISI_CV)
 
 
+def accepts(
+    group: Events, templates: list[MatchTemplate], ref: FloatArray, fs_hz: float, noise_uv: float
+) -> bool:
+    """Whether ``group`` makes a unit: enough firings, a plausible train, a template above the noise."""
+    if group.size < MIN_FIRINGS:
+        return False
+    biggest = max(float(np.ptp(templates[k].wave)) for k in np.unique(group.unit))
+    return plausible(np.sort(peak_positions(group, ref)) / fs_hz) and biggest >= MIN_SNR * noise_uv
+
+
 def _clean(group: Events, events: Events, templates: list[MatchTemplate]) -> IntArray:
     """Indices of ``group`` whose support no discharge outside the group overlaps."""
     sizes = np.array([t.wave.size for t in templates], dtype=np.int64)
@@ -114,13 +124,10 @@ def build_unit(
 
     ``others`` are the events of every other unit (for the choice of clean discharges).
     """
-    if group.size < MIN_FIRINGS:
+    if not accepts(group, templates, ref, sig.fs_hz, sig.noise_uv):
         return None
     fs = sig.fs_hz
     pos = peak_positions(group, ref)
-    biggest = max(float(np.ptp(templates[k].wave)) for k in np.unique(group.unit))
-    if not plausible(np.sort(pos) / fs) or biggest < MIN_SNR * sig.noise_uv:
-        return None
     half = round(HALF_MS * fs / 1000.0)
     padded = np.pad(sig.uv, half + 3)
     clean = _clean(group, others, templates)

@@ -6,8 +6,9 @@ each generator's median potential and on its firing pattern (clinical.md §3.1),
 
 * :mod:`.detect` — candidate potentials above a robust threshold from the quiet baseline;
 * :mod:`.trains` — template-matching grouping into generators, time-locked peaks, size classes of one
-  generator, firing-pattern features;
-* :mod:`.assign` — second pass: left-over candidates matched to the trains' templates;
+  generator, firing-pattern features, interval-based split of interleaved regular fibres;
+* :mod:`.assign` — second pass: left-over candidates matched to the trains' templates, and peel-off (the
+  trains' potentials subtracted, candidates of the residual matched) for discharges hidden by overlaps;
 * :mod:`.features` — initial polarity, spike and slow-phase widths, amplitude, duration, rise time;
 * :mod:`.classify` — the typing rules; :mod:`.grade` — 0–4+ grades; :mod:`.result` — result records;
 * :mod:`.analyze` — :func:`analyze_spontaneous` and :func:`merge_spontaneous`.

@@ -4,7 +4,11 @@ Stages: candidates above a robust threshold (:mod:`.detect`); leader clustering 
 time-locked secondary peaks and joining of the size classes of one waxing/waning generator (:mod:`.trains`);
 median template, shape features and typing of each group (:mod:`.features`, :mod:`.classify`); joining of
 groups of one generator, removal of superimpositions, second-pass assignment of left-over candidates
-(:mod:`.assign`) and retyping from the completed firing pattern; grades (:mod:`.grade`).
+(:mod:`.assign`) and retyping from the completed firing pattern; then, on the typed trains: time-locked
+duplicates joined/dropped (times on the largest-magnitude sample), peel-off of overlaps, complex
+repetitive discharges completed on their constant-interval grid, myotonic fragments rejoined, merged
+regular fibres split by their intervals, fasciculations explained by other trains removed; grades
+(:mod:`.grade`).
 
 :func:`analyze_spontaneous` runs the stages of this package on one prepared signal;
 :func:`merge_spontaneous` joins the results of consecutive analysis windows of one recording, joining the
@@ -20,9 +24,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from edxkit.emg.prepare import Prepared
-from edxkit.emg.spontaneous.assign import assign_leftovers
+from edxkit.emg.spontaneous.assign import assign_leftovers, peel
 from edxkit.emg.spontaneous.classify import classify_train
-from edxkit.emg.spontaneous.detect import detect_candidates, quiet_noise_uv
+from edxkit.emg.spontaneous.detect import Candidates, detect_candidates, peaks_above, quiet_noise_uv
 from edxkit.emg.spontaneous.features import SEARCH_POST_MS, template_shape
 from edxkit.emg.spontaneous.grade import grade_trains
 from edxkit.emg.spontaneous.result import (
@@ -39,6 +43,7 @@ from edxkit.emg.spontaneous.trains import (
     firing_pattern,
     median_template,
     merge_families,
+    split_regular,
 )
 
 FloatArray = NDArray[np.float64]
@@ -56,6 +61,30 @@ MATCH_CORRELATION = 0.9
 MATCH_SCALE = (0.7, 1.43)
 MATCH_SHIFT_MS = 0.5
 DUPLICATE_MS = 0.3
+PEEL_EXCLUSION_MS = 0.3
+LOCK_WINDOW_MS = 15.0
+LOCK_JITTER_MS = 0.3
+LOCK_FRACTION = 0.8
+SAME_PHASE_MS = 0.5
+FRAGMENT_EMBEDDED = 0.7
+FRAGMENT_CORRELATION = 0.7
+FRAGMENT_MAX_REGULAR = 0.6
+RUN_GAP_S = 0.06
+CRD_GRID_MS = 0.5
+CRD_GRID_PERIODS = 40
+FILL_PERIODS = 10
+FILL_SCALE = (0.5, 2.0)
+FILL_PRE_MS = 1.0
+FILL_POST_MS = 4.0
+CRD_GRID_FRACTION = 0.8
+SPLIT_TYPES = ("fibrillation", "positive_sharp_wave")
+SPLIT_BELOW_REGULAR = 0.8
+IRREGULAR_FRACTION = 0.5
+FIB_MAX_HZ = 25.0
+LOOK_ALIKE_CORRELATION = 0.8
+LOOK_ALIKE_RATIO = 5
+EXPLAINED_MS = 5.0
+EXPLAINED_FRACTION = 0.6
 ANY_SIZE = {("myotonic", "spike_like"), ("myotonic", "psw_like"), ("end_plate", "end_plate_noise")}
 
 
@@ -73,8 +102,38 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
     trains = drop_superimposed(_join_same(trains, same_window=True))
     d, fs = cand.detection_uv, prep.fs_hz
     trains = assign_leftovers(trains, d, cand.peaks, fs, prep.start_s, cand.noise_uv)
-    trains = _myotonic_context([_retyped(t, raw_noise) for t in trains])
+    trains = _join_locked([_retyped(t, raw_noise) for t in trains], fs)
+    trains = _peeled(trains, cand, prep)
+    trains = _join_locked(_join_crd_fragments(trains), fs)
+    trains = [_fill_crd_run(t, prep) if t.type == "complex_repetitive" else t for t in trains]
+    trains = _join_myotonic_fragments(_myotonic_context(trains))
+    trains = drop_explained_fasciculations(_join_look_alike_fasciculations(_split_merged(trains)))
     return _result(trains, analysed, cand.noise_uv, cand.threshold_uv)
+
+
+def _peeled(trains: list[SpontaneousTrain], cand: Candidates, prep: Prepared) -> list[SpontaneousTrain]:
+    """Peel-off (:func:`~edxkit.emg.spontaneous.assign.peel`): every train's potential is subtracted from
+    the detection signal and the candidates of the residual are matched to the trains' templates, so a
+    discharge hidden under another potential joins its train. Done once the trains are typed (the added
+    discharges do not retype them); complex repetitive discharges are completed on their interval grid
+    instead (:func:`_fill_crd_run`)."""
+    if not trains:
+        return trains
+    d, fs = cand.detection_uv, prep.fs_hz
+    residual = peel(trains, d, fs, prep.start_s)
+    res_peaks = peaks_above(residual, cand.threshold_uv, fs, prep.valid)
+    takers = [t for t in trains if t.type != "complex_repetitive"]
+    grown = assign_leftovers(
+        takers,
+        d,
+        res_peaks,
+        fs,
+        prep.start_s,
+        cand.noise_uv,
+        residual=residual,
+        exclusion_ms=PEEL_EXCLUSION_MS,
+    )
+    return grown + [t for t in trains if t.type == "complex_repetitive"]
 
 
 def _train(prep: Prepared, cluster: Cluster, noise_uv: float) -> SpontaneousTrain | None:
@@ -127,6 +186,285 @@ def _myotonic_context(trains: list[SpontaneousTrain]) -> list[SpontaneousTrain]:
     return out
 
 
+def _locked_lag(a: FloatArray, b: FloatArray) -> float | None:
+    """Lag (s) at which ≥ ``LOCK_FRACTION`` of the discharges ``b`` follow one of ``a`` within
+    ±``LOCK_JITTER_MS`` of a constant lag (at most ``LOCK_WINDOW_MS``), else None."""
+    if a.size == 0 or b.size == 0:
+        return None
+    j = np.clip(np.searchsorted(a, b), 1, max(a.size - 1, 1)) if a.size > 1 else np.zeros(b.size, dtype=int)
+    cand = np.stack([a[np.maximum(j - 1, 0)], a[np.minimum(j, a.size - 1)]], axis=1) - b[:, None]
+    lag = cand[np.arange(b.size), np.argmin(np.abs(cand), axis=1)]
+    near = lag[np.abs(lag) <= LOCK_WINDOW_MS / 1000.0]
+    if near.size < LOCK_FRACTION * b.size:
+        return None
+    centre = float(np.median(near))
+    locked = np.count_nonzero(np.abs(near - centre) <= LOCK_JITTER_MS / 1000.0)
+    return centre if locked >= LOCK_FRACTION * b.size else None
+
+
+def _peak_uv(train: SpontaneousTrain) -> float:
+    i = int(np.clip(train.template_index, 0, max(train.template_uv.size - 1, 0)))
+    return float(abs(train.template_uv[i])) if train.template_uv.size else 0.0
+
+
+def _join_locked(trains: Sequence[SpontaneousTrain], fs_hz: float) -> list[SpontaneousTrain]:
+    """Join or drop trains that are one generator seen twice.
+
+    A train whose discharges are time-locked to those of a train with a larger reference peak
+    (|template at its index|; ``_locked_lag``) is
+    the same potential: at a lag ≤ ``SAME_PHASE_MS`` it is the same phase (two size or alignment classes
+    of one generator) and its discharges are added; at a longer lag it is another phase of the potential
+    (a late component of a complex, the slow phase of a PSW) and is dropped, so the times stay on the
+    largest-magnitude sample of the potential. The check of
+    :func:`~edxkit.emg.spontaneous.trains.drop_time_locked` on the shape clusters, repeated on the trains
+    once left-over discharges are assigned."""
+    order = sorted(trains, key=lambda t: (-_peak_uv(t), -t.count))
+    kept: list[SpontaneousTrain] = []
+    for b in order:
+        for i, a in enumerate(kept):
+            if b.count > 2 * a.count:
+                continue
+            lag = _locked_lag(a.times_s, b.times_s)
+            if lag is None:
+                continue
+            if abs(lag) <= SAME_PHASE_MS / 1000.0:
+                kept[i] = _join(a, b)
+            break
+        else:
+            kept.append(b)
+    return kept
+
+
+def _join_crd_fragments(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:
+    """Join to a complex repetitive discharge the groups of its discharges typed otherwise.
+
+    A CRD fires at a constant interval P (to within tens of µs), so every discharge of it lies a whole
+    number of intervals from any other. Discharges that overlap others or vary in shape form small
+    groups of their own (typed fibrillation, fasciculation, end-plate…). A train of which
+    ≥ ``CRD_GRID_FRACTION`` of the discharges lie within ±``CRD_GRID_MS`` of a whole multiple of P
+    (≤ ``CRD_GRID_PERIODS``) from the CRD's nearest discharge is that generator and is joined to it;
+    for another generator this happens by chance in ≈ (2·0.5 ms / P)^n of cases. The joined discharges are
+    moved onto the grid (the CRD's reference point of its complex)."""
+    crds = sorted(
+        (t for t in trains if t.type == "complex_repetitive" and t.count >= 5), key=lambda t: -t.count
+    )
+    if not crds:
+        return list(trains)
+    tol = CRD_GRID_MS / 1000.0
+    periods = [_base_interval(c.times_s, tol) for c in crds]
+    current = list(crds)
+    absorbed = [False] * len(crds)
+    others = [t for t in trains if not any(t is c for c in crds)]
+    kept: list[SpontaneousTrain] = []
+    for item in [(-1, t) for t in others] + [(k, crds[k]) for k in range(len(crds) - 1, 0, -1)]:
+        own, t = item
+        if own >= 0:
+            t = current[own]
+        home, snapped = None, t.times_s
+        for k in range(len(crds) if own < 0 else own):
+            c, p = current[k], periods[k]
+            if absorbed[k] or p <= 2.0 * tol or (own >= 0 and c.count < t.count):
+                continue
+            j = np.clip(np.searchsorted(c.times_s, t.times_s), 1, max(c.count - 1, 1))
+            left = t.times_s - c.times_s[j - 1]
+            right = t.times_s - c.times_s[np.minimum(j, c.count - 1)]
+            d = np.where(np.abs(left) < np.abs(right), left, right)
+            n = np.rint(d / p)
+            on = (np.abs(d - n * p) <= tol) & (np.abs(n) <= CRD_GRID_PERIODS)
+            if float(np.mean(on)) >= CRD_GRID_FRACTION:
+                home, snapped = k, np.where(on, t.times_s - (d - n * p), t.times_s)
+                break
+        if home is not None:  # discharges on the grid are put on the CRD's own reference point
+            current[home] = _join(current[home], replace(t, times_s=np.sort(snapped)))
+            if own >= 0:
+                absorbed[own] = True
+        elif own < 0:
+            kept.append(t)
+    return kept + [c for c, gone in zip(current, absorbed, strict=True) if not gone]
+
+
+def _fill_crd_run(train: SpontaneousTrain, prep: Prepared) -> SpontaneousTrain:
+    """Complete a complex repetitive discharge on its constant-interval grid.
+
+    A CRD fires at an exactly constant interval P with abrupt onset and cessation (clinical.md §3.1), so
+    within a run (gaps of ≤ ``FILL_PERIODS`` intervals between found discharges) every grid point is a
+    discharge; those not found were overlapped by other potentials. A grid point is added when the
+    least-squares amplitude of the template on the signal there (−``FILL_PRE_MS`` … +``FILL_POST_MS``,
+    at most 0.45·P after the peak) is within ``FILL_SCALE`` of the template's — the potential is present
+    under the overlap (noise alone gives ≈ 0)."""
+    tol = CRD_GRID_MS / 1000.0
+    p = _base_interval(train.times_s, tol)
+    if train.count < 5 or p <= 2.0 * tol:
+        return train
+    t = train.times_s
+    gaps = np.diff(t)
+    n = np.rint(gaps / p).astype(np.int64)
+    fill = (n >= 2) & (n <= FILL_PERIODS) & (np.abs(gaps - n * p) <= tol * n)
+    if not fill.any():
+        return train
+    reps = n[fill] - 1
+    starts = np.repeat(t[:-1][fill], reps)
+    steps = np.repeat(gaps[fill] / n[fill], reps)
+    k = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps) + 1
+    grid = starts + k * steps
+    fs = prep.fs_hz
+    pre = round(FILL_PRE_MS * fs / 1000.0)
+    post = round(min(FILL_POST_MS / 1000.0, 0.45 * p) * fs)
+    lo, hi = max(0, train.template_index - pre), min(train.template_uv.size, train.template_index + post + 1)
+    tm = train.template_uv[lo:hi] - float(np.mean(train.template_uv[lo:hi]))
+    tt = float(tm @ tm)
+    if tt <= 0.0:
+        return train
+    centre = np.rint((grid - prep.start_s) * fs).astype(np.int64)
+    idx = centre[:, None] + np.arange(lo - train.template_index, hi - train.template_index)[None, :]
+    ok = ((idx >= 0) & (idx < prep.uv.size)).all(axis=1)
+    ci = np.clip(idx, 0, prep.uv.size - 1)
+    ok &= prep.valid[ci].all(axis=1)
+    x = prep.uv[ci]
+    x = x - x.mean(axis=1, keepdims=True)
+    a = (x @ tm) / tt
+    keep = ok & (a >= FILL_SCALE[0]) & (a <= FILL_SCALE[1])
+    if not keep.any():
+        return train
+    times = np.sort(np.concatenate([t, prep.start_s + centre[keep] / fs]))
+    rate, cv = rate_and_cv(times)
+    return replace(train, times_s=times, rate_hz=rate, isi_cv=cv)
+
+
+def _base_interval(times_s: FloatArray, tol_s: float) -> float:
+    """Base interval of a constant-interval train with missed discharges: the 10th-percentile interval,
+    refined as the median of the intervals divided by their (whole) number of base intervals."""
+    isi = np.diff(times_s)
+    if isi.size == 0:
+        return 0.0
+    p0 = float(np.percentile(isi, 10.0))
+    if p0 <= 0.0:
+        return 0.0
+    n = np.maximum(np.rint(isi / p0), 1.0)
+    on = np.abs(isi - n * p0) <= tol_s * n
+    return float(np.median(isi[on] / n[on])) if on.any() else p0
+
+
+def _join_myotonic_fragments(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:
+    """Join to a myotonic train the fragments of the same fibre typed otherwise.
+
+    A waxing/waning myotonic fibre leaves small groups of discharges of one size class that fire slowly
+    and irregularly (typed fibrillation, fasciculation, myokymic…). A train that is not regular
+    (``regular_fraction`` < ``FRAGMENT_MAX_REGULAR``; a fibrillating fibre fires regularly), whose
+    discharges lie ≥ ``FRAGMENT_EMBEDDED`` within ``RUN_GAP_S`` of the myotonic train's discharges (inside
+    its runs) and whose template has the same shape (correlation ≥ ``FRAGMENT_CORRELATION``, any size) is
+    that fibre and is joined to it. An irregular fibrillation/PSW train inside the runs of the myotonic
+    trains taken together is a fragment too (a fibrillating fibre fires regularly; its shape may have been
+    distorted by the overlapping runs): it is joined to the myotonic train it overlaps most."""
+    myo = [t for t in trains if t.type == "myotonic"]
+    if not myo:
+        return list(trains)
+    myo.sort(key=lambda t: -t.count)
+    others: list[SpontaneousTrain] = []
+    for t in trains:
+        if t.type == "myotonic":
+            continue
+        f = firing_pattern(t.times_s, np.ones(t.count))
+        home = None
+        if f.regular_fraction < FRAGMENT_MAX_REGULAR:
+            inside = np.zeros((len(myo), t.count), dtype=bool)
+            for k, m in enumerate(myo):
+                j = np.clip(np.searchsorted(m.times_s, t.times_s), 1, max(m.count - 1, 1))
+                gap = np.minimum(
+                    np.abs(m.times_s[np.minimum(j, m.count - 1)] - t.times_s),
+                    np.abs(m.times_s[j - 1] - t.times_s),
+                )
+                inside[k] = gap <= RUN_GAP_S
+                if float(np.mean(inside[k])) >= FRAGMENT_EMBEDDED and _similar(
+                    m, t, True, FRAGMENT_CORRELATION
+                ):
+                    home = k
+                    break
+            spike_like = t.type in ("fibrillation", "positive_sharp_wave")
+            if home is None and spike_like and float(np.mean(inside.any(axis=0))) >= FRAGMENT_EMBEDDED:
+                home = int(np.argmax(inside.sum(axis=1)))
+        if home is None:
+            others.append(t)
+        else:
+            myo[home] = _join(myo[home], t)
+    return others + myo
+
+
+def _split_merged(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:
+    """Fibrillation/PSW trains that are not regular (``regular_fraction`` < ``SPLIT_BELOW_REGULAR``) split
+    into their regular sub-trains (:func:`~edxkit.emg.spontaneous.trains.split_regular`): fibres of the
+    same shape and size that the shape grouping could not tell apart, each a generator for the grade.
+    A spike-like train that has no regular sub-trains, is irregular (``regular_fraction`` <
+    ``IRREGULAR_FRACTION``) and fires at ≥ ``FIB_MAX_HZ`` (above the 0.5–15 Hz of fibrillations, even of
+    two merged) is no fibrillating fibre: irregular firing at 5–50 Hz is that of end-plate spikes
+    (clinical.md §3.1), recorded with a small initial positivity when the needle is slightly off the
+    end-plate — retyped so only where end-plate noise shows the needle is in the end-plate zone (else
+    it is left a fibrillation train: many merged fibres also fire irregularly)."""
+    end_plate_zone = any(t.type == "end_plate" and t.kind == "end_plate_noise" for t in trains)
+    out: list[SpontaneousTrain] = []
+    for t in trains:
+        f = firing_pattern(t.times_s, np.ones(t.count))
+        irregular = t.type in SPLIT_TYPES and f.regular_fraction < SPLIT_BELOW_REGULAR
+        parts = split_regular(t.times_s) if irregular else []
+        if not parts:
+            fast = irregular and f.regular_fraction < IRREGULAR_FRACTION and f.rate_hz >= FIB_MAX_HZ
+            fast = fast and end_plate_zone
+            out.append(replace(t, type="end_plate", kind="end_plate_spike") if fast else t)
+            continue
+        for idx in parts:
+            times = t.times_s[idx]
+            rate, cv = rate_and_cv(times)
+            out.append(replace(t, times_s=times, rate_hz=rate, isi_cv=cv))
+    return out
+
+
+def _join_look_alike_fasciculations(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:
+    """Join fasciculation trains that are left-overs of a fast generator of another type.
+
+    A fasciculating unit has a MUAP shape of its own. A slow irregular group whose template has the shape
+    (correlation ≥ ``LOOK_ALIKE_CORRELATION`` within ±0.5 ms, any size) of a train of another type with
+    ≥ ``LOOK_ALIKE_RATIO`` × as many discharges (an end-plate spike, myotonic, complex repetitive or
+    myokymic generator) holds discharges of that generator distorted by overlaps, and is joined to it."""
+    out = [t for t in trains if t.type != "fasciculation"]
+    for t in (t for t in trains if t.type == "fasciculation"):
+        hosts = [
+            k
+            for k, o in enumerate(out)
+            if o.count >= LOOK_ALIKE_RATIO * t.count and _similar(o, t, True, LOOK_ALIKE_CORRELATION)
+        ]
+        if hosts:
+            k = max(hosts, key=lambda k: out[k].count)
+            out[k] = _join(out[k], t)
+        else:
+            out.append(t)
+    return out
+
+
+def drop_explained_fasciculations(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:
+    """Drop fasciculation trains explained by other trains.
+
+    A fasciculation is a single motor-unit discharge; a MUAP-like group whose discharges mostly
+    (≥ ``EXPLAINED_FRACTION``) fall within ±``EXPLAINED_MS`` of discharges of the other trains — twice as
+    often as chance from their summed rate would put them there — is the superimposition of those
+    potentials (fibrillations overlapping, the beat of fast trains), not a unit of its own."""
+    window = EXPLAINED_MS / 1000.0
+    out: list[SpontaneousTrain] = []
+    for t in trains:
+        rest = [o.times_s for o in trains if o is not t]
+        if t.type != "fasciculation" or not rest:
+            out.append(t)
+            continue
+        ref = np.sort(np.concatenate(rest))
+        span = max(float(ref[-1] - ref[0]), 1e-9) if ref.size > 1 else 1.0
+        chance = min(1.0, 2.0 * window * ref.size / span)
+        j = np.clip(np.searchsorted(ref, t.times_s), 1, max(ref.size - 1, 1))
+        gap = np.minimum(np.abs(ref[np.minimum(j, ref.size - 1)] - t.times_s), np.abs(ref[j - 1] - t.times_s))
+        seen = float(np.mean(gap <= window))
+        if not (seen >= EXPLAINED_FRACTION and seen >= 2.0 * chance):
+            out.append(t)
+    return out
+
+
 def _retyped(train: SpontaneousTrain, noise_uv: float) -> SpontaneousTrain:
     """``train`` typed again from its template and its firing once the left-over discharges are added
     (the firing pattern of the completed train is the better evidence); unchanged when the rules then
@@ -165,8 +503,11 @@ def drop_superimposed(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTra
     return kept
 
 
-def _similar(a: SpontaneousTrain, b: SpontaneousTrain, any_size: bool) -> bool:
-    """Same shape (correlation ≥ 0.9 at the best shift within ±0.5 ms) and, unless ``any_size``, size."""
+def _similar(
+    a: SpontaneousTrain, b: SpontaneousTrain, any_size: bool, min_corr: float = MATCH_CORRELATION
+) -> bool:
+    """Same shape (correlation ≥ ``min_corr`` at the best shift within ±0.5 ms) and, unless ``any_size``,
+    size."""
     if a.fs_hz != b.fs_hz:
         return False
     ms = a.fs_hz / 1000.0
@@ -178,7 +519,7 @@ def _similar(a: SpontaneousTrain, b: SpontaneousTrain, any_size: bool) -> bool:
     yc = y - y.mean()
     den = np.sqrt(np.einsum("sl,sl->s", xc, xc) * float(yc @ yc))
     corr = (xc @ yc) / np.maximum(den, 1e-12)
-    if float(corr.max()) < MATCH_CORRELATION:
+    if float(corr.max()) < min_corr:
         return False
     ratio = b.amplitude_uv / max(a.amplitude_uv, 1e-12)
     return any_size or MATCH_SCALE[0] <= ratio <= MATCH_SCALE[1]

@@ -2,21 +2,25 @@
 
 The rules, in order (shape first, then firing pattern):
 
+* **Identical repeating potentials at a constant interval** (intervals equal within 0.2 ms apart from missed
+  discharges, ≥ 5 Hz) → complex repetitive discharge, whatever the shape (checked first: end-plate spikes
+  and fibrillations never fire with a sub-millisecond constant interval). A constant interval below 5 Hz is
+  no spontaneous generator of clinical.md §3.1: it is the beat of two fast constant trains whose
+  superimposed potentials recur together; such a train is left untyped (``""``) and dropped.
 * **End-plate activity** — a simple potential (< 5 ms, ≤ 4 turns) that starts with a *negative* deflection
   (it arises under the needle): monophasic negative, broad (half-width ≥ 0.55 ms) and without a positive
   phase (< 10 % of the negative peak) → ``end_plate_noise`` (miniature end-plate potentials); otherwise →
   ``end_plate_spike`` when firing at ≥ 5 Hz (end-plate spikes fire at 5–50 Hz; a slower train of such
   shapes is chance alignment of noise and is dropped).
-* **Identical repeating complexes at a constant interval** (intervals equal within 0.2 ms apart from missed
-  discharges, ≥ 5 Hz) → complex repetitive discharge, whatever the shape. A constant interval below 5 Hz is
-  no spontaneous generator of clinical.md §3.1: it is the beat of two fast constant trains whose
-  superimposed potentials recur together; such a train is left untyped (``""``) and dropped.
 * **PSW-like** — initial and main deflection positive with a slow negative phase after it
   (``slow_fraction`` ≥ 0.06, duration ≥ 5 ms); **spike-like** — brief (< 5 ms, the upper limit of a
   fibrillation potential) and biphasic/triphasic (≤ 3 turns):
   both fire below 20 Hz as fibrillation potentials / positive sharp waves; when most intervals are shorter
   than 50 ms (> 20 Hz) and the rate or the amplitude varies (waxing and waning), in runs (:func:`is_run`)
   — they are myotonic discharges (``spike_like`` / ``psw_like``).
+* **Long or serrated potentials firing in long waxing/waning runs** (as above, with a median run of
+  ≥ ``MYOTONIC_MIN_RUN`` discharges; the bursts of myokymia hold 2–10) → myotonic (a myotonic fibre
+  recorded at a distance, or two overlapping, gives a longer, more complex template).
 * **MUAP-like** — long (≥ 5 ms) or polyphasic/serrated (≥ 4 turns) and of MUAP size
   (≥ ``MUAP_MIN_UV`` peak-to-peak; smaller complex shapes are superimposed small potentials and are dropped):
   firing regularly at ≥ 5 Hz (≥ 70 % of intervals at whole multiples of the median, allowing for
@@ -48,6 +52,7 @@ MYOTONIC_MIN_PAUSES = 1
 MYOTONIC_RUN_FAST = 0.8
 MYOKYMIC_BURST_FRACTION = 0.5
 MUAP_MIN_UV = 100.0
+MYOTONIC_MIN_RUN = 15
 FASCICULATION_MAX_HZ = 10.0
 
 
@@ -81,17 +86,20 @@ def shape_class(shape: Shape) -> str:
 def classify_train(shape: Shape, firing: Firing) -> tuple[str, str]:
     """(type, kind) of a train (see the module docstring); type ``""`` when the train is not a generator."""
     cls = shape_class(shape)
+    if firing.constant_isi:  # a constant interval is a CRD whatever the shape (end-plate firing is irregular)
+        return ("complex_repetitive", "") if firing.rate_hz >= CRD_MIN_RATE_HZ else ("", "")
     if cls.startswith("end_plate"):
         slow = cls == "end_plate_spike" and firing.rate_hz < END_PLATE_MIN_HZ
         return ("", "") if slow else ("end_plate", cls)
-    if firing.constant_isi:
-        return ("complex_repetitive", "") if firing.rate_hz >= CRD_MIN_RATE_HZ else ("", "")
     if cls in ("psw", "spike"):
         modulated = max(firing.rate_modulation, firing.amplitude_modulation) >= MYOTONIC_MODULATION
         runs = is_run(firing)
         if modulated and runs:
             return "myotonic", "psw_like" if cls == "psw" else "spike_like"
         return ("positive_sharp_wave" if cls == "psw" else "fibrillation"), ""
+    modulated = max(firing.rate_modulation, firing.amplitude_modulation) >= MYOTONIC_MODULATION
+    if modulated and is_run(firing) and firing.median_run >= MYOTONIC_MIN_RUN:
+        return "myotonic", "psw_like" if shape.peak_sign > 0 else "spike_like"
     if shape.amplitude_uv < MUAP_MIN_UV:
         return "", ""
     if firing.regular_fraction >= CRD_REGULAR_FRACTION and firing.rate_hz >= CRD_MIN_RATE_HZ:

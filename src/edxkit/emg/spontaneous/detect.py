@@ -64,7 +64,7 @@ def detection_band_uv(uv: FloatArray, fs_hz: float) -> FloatArray:
     cut = min(LOWPASS_HZ, 0.4 * fs_hz)
     nyq = fs_hz / 2.0
     sos = signal.butter(2, [HIGHPASS_HZ / nyq, cut / nyq], btype="bandpass", output="sos")
-    if uv.size <= 3 * 2 * sos.shape[0]:
+    if uv.size <= 3 * (2 * sos.shape[0] + 1):  # sosfiltfilt's default pad length
         return np.asarray(uv, dtype=np.float64).copy()
     return np.asarray(signal.sosfiltfilt(sos, uv), dtype=np.float64)
 
@@ -107,6 +107,12 @@ def detect_candidates(prep: Prepared, *, threshold_sd: float = THRESHOLD_SD) -> 
     if not noise > 0.0 or not np.isfinite(noise):
         return Candidates(empty, d, 0.0, 0.0)
     thr = threshold_sd * noise
+    return Candidates(peaks_above(d, thr, fs, valid), d, noise, thr)
+
+
+def peaks_above(d: FloatArray, thr: float, fs: float, valid: NDArray[np.bool_]) -> IntArray:
+    """Samples where |d| exceeds ``thr`` and is the largest within ±``MERGE_MS``, with a fully valid shape
+    window (steps 3 of the module docstring)."""
     mag = np.abs(d)
     half = max(1, round(MERGE_MS * fs / 1000.0))
     local_max = maximum_filter1d(mag, size=2 * half + 1, mode="constant")
@@ -115,5 +121,4 @@ def detect_candidates(prep: Prepared, *, threshold_sd: float = THRESHOLD_SD) -> 
         peaks = peaks[np.concatenate([[True], np.diff(peaks) > half])]
     pre = round(PRE_MS * fs / 1000.0)
     post = round(POST_MS * fs / 1000.0)
-    peaks = peaks[window_ok(valid, peaks, pre, post)]
-    return Candidates(peaks, d, noise, thr)
+    return peaks[window_ok(np.asarray(valid, dtype=bool), peaks, pre, post)]

@@ -43,6 +43,9 @@ FAMILY_CORRELATION = 0.93
 EMBEDDED_FRACTION = 0.7
 RUN_GAP_S = 0.06
 CONSTANT_FRACTION = 0.6
+CONSTANT_TOL_S = 3e-4
+CONSTANT_MAX_MULT = 40
+CRD_MIN_BASE_S = 0.008
 SMOOTH_STEP = 0.15
 BURST_ISI_S = 0.2
 TEMPLATE_POST_MS = 30.0
@@ -272,6 +275,9 @@ class Firing:
         the merged discharges of independent fibres.
     pauses : int
         Intervals longer than 250 ms (the gaps between runs or bursts).
+    median_run : float
+        Length (discharges) of the run of consecutive intervals < 50 ms that the median fast-firing
+        discharge belongs to (0 when none): a few in the bursts of myokymia (2–10), tens in a myotonic run.
     """
 
     count: int
@@ -286,6 +292,7 @@ class Firing:
     constant_isi: bool
     smooth_fraction: float = 0.0
     pauses: int = 0
+    median_run: float = 0.0
 
 
 def _spread(x: FloatArray) -> float:
@@ -293,6 +300,28 @@ def _spread(x: FloatArray) -> float:
         return 0.0
     lo, med, hi = np.percentile(x, [10.0, 50.0, 90.0])
     return float((hi - lo) / med) if med > 0 else 0.0
+
+
+def _sparse_constant(isi: FloatArray) -> bool:
+    """A constant base interval (≥ ``CRD_MIN_BASE_S``) of which ≥ ``CONSTANT_FRACTION`` of the intervals
+    are whole multiples (≤ ``CONSTANT_MAX_MULT``) within ±``CONSTANT_TOL_S``: a complex repetitive discharge
+    of which only some discharges were grouped (the others overlapped or differed). The base is the
+    10th-percentile interval refined on the intervals that fit it."""
+    if isi.size < 4:
+        return False
+    base = float(np.percentile(isi, 10.0))
+    if base < CRD_MIN_BASE_S:
+        return False
+    n = np.rint(isi / base)
+    on = (np.abs(isi - n * base) <= CONSTANT_TOL_S) & (n <= CONSTANT_MAX_MULT)
+    if np.count_nonzero(on) < 2:
+        return False
+    base = float(np.median(isi[on] / np.maximum(n[on], 1.0)))
+    if base < CRD_MIN_BASE_S:
+        return False
+    n = np.rint(isi / base)
+    on = (np.abs(isi - n * base) <= CONSTANT_TOL_S) & (n <= CONSTANT_MAX_MULT) & (n >= 1)
+    return bool(np.mean(on) >= CONSTANT_FRACTION)
 
 
 def firing_pattern(times_s: FloatArray, scales: FloatArray) -> Firing:
@@ -312,12 +341,160 @@ def firing_pattern(times_s: FloatArray, scales: FloatArray) -> Firing:
     burst = float(np.mean(isi < BURST_ISI_S)) if long_.any() else 0.0
     rate_mod = _spread(1.0 / isi[fast]) if np.count_nonzero(fast) >= 3 else 0.0
     const = bool(isi.size >= 2 and np.mean(np.abs(isi - mult * med) <= 2e-4 * mult) >= CONSTANT_FRACTION)
+    const = const or _sparse_constant(isi)
     pairs = fast[1:] & fast[:-1]
     steps = np.abs(np.log(isi[1:][pairs] / isi[:-1][pairs]))
     smooth = float(np.mean(steps < SMOOTH_STEP)) if steps.size >= 2 else 0.0
     fast_fraction = float(np.mean(fast))
     amp_mod = _spread(scales)
     pauses = int(np.count_nonzero(long_))
+    edges = np.diff(np.concatenate([[0], fast.astype(np.int8), [0]]))
+    run_len = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1) + 1
+    median_run = float(np.median(np.repeat(run_len, run_len))) if run_len.size else 0.0
     return Firing(
-        int(t.size), rate, cv, med, regular, fast_fraction, burst, rate_mod, amp_mod, const, smooth, pauses
-    )
+        int(t.size), rate, cv, med, regular, fast_fraction, burst, rate_mod, amp_mod, const, smooth, pauses,
+        median_run,
+    )  # fmt: skip
+
+
+SPLIT_TOL = 0.1
+PERIOD_TOL = 0.05
+SPLIT_MAX_SKIP = 5
+SPLIT_MIN_CHAIN = 8
+SPLIT_MIN_SPAN_S = 2.0
+SPLIT_MIN_COVER = 0.6
+SPLIT_MAX_JITTER = 0.035
+SPLIT_CHANCE = 0.6
+SPLIT_RATE_HZ = (0.5, 30.0)
+SPLIT_MAX_CHAINS = 15
+SPLIT_CANDIDATES = 200
+SUBMULTIPLE_SCORE = 0.75
+
+
+def _best_period(t: FloatArray) -> float:
+    """Interval P (s) that the most discharges of ``t`` are followed at (±``PERIOD_TOL``·P), or its quarter,
+    third or half when those score ≥ ``SUBMULTIPLE_SCORE`` of it as well (so a multiple of the period is not
+    taken for it; a missed discharge lowers the score at P but not at 2P), refined as the median of the
+    intervals near it. Only intervals at which a chance partner is unlikely are tried (density × window ≤
+    ``SPLIT_CHANCE``). 0 when none."""
+    span = float(t[-1] - t[0]) if t.size > 1 else 0.0
+    if span <= 0.0:
+        return 0.0
+    density = t.size / span
+    lags = np.concatenate([t[k:] - t[:-k] for k in range(1, min(7, t.size))])
+    lo, hi = 1.0 / SPLIT_RATE_HZ[1], min(1.0 / SPLIT_RATE_HZ[0], SPLIT_CHANCE / (2.0 * SPLIT_TOL * density))
+    cand = np.unique(lags[(lags >= lo) & (lags <= hi)])
+    if cand.size == 0:
+        return 0.0
+    if cand.size > SPLIT_CANDIDATES:
+        cand = cand[np.linspace(0, cand.size - 1, SPLIT_CANDIDATES).astype(np.int64)]
+    score = _followed(t, cand)
+    best = int(score.max())
+    if best == 0:
+        return 0.0
+    period = float(cand[int(np.argmax(score))])
+    for k in (4, 3, 2):  # a sub-multiple followed as often is the period itself
+        if period / k >= lo and _followed(t, np.array([period / k]))[0] >= SUBMULTIPLE_SCORE * best:
+            period /= k
+            break
+    near = lags[np.abs(lags - period) <= PERIOD_TOL * period]
+    return float(np.median(near)) if near.size else period
+
+
+def _followed(t: FloatArray, periods: FloatArray) -> IntArray:
+    """For each period, how many discharges of ``t`` have another at +period (±``PERIOD_TOL``)."""
+    a = np.searchsorted(t, t[None, :] + (1.0 - PERIOD_TOL) * periods[:, None])
+    b = np.searchsorted(t, t[None, :] + (1.0 + PERIOD_TOL) * periods[:, None])
+    return np.asarray(np.count_nonzero(b > a, axis=1), dtype=np.int64)
+
+
+def _chain(t: FloatArray, free: NDArray[np.bool_], start: int, period: float) -> list[int]:
+    """Discharges of ``t`` followed from ``start`` at whole multiples (≤ ``SPLIT_MAX_SKIP``) of ``period``
+    within ±``SPLIT_TOL``·P·√k of the prediction (nearest taken)."""
+    out = [start]
+    cur = start
+    while True:
+        nxt = -1
+        for k in range(1, SPLIT_MAX_SKIP + 1):
+            w = SPLIT_TOL * period * np.sqrt(k)
+            lo = int(np.searchsorted(t, t[cur] + k * period - w))
+            hi = int(np.searchsorted(t, t[cur] + k * period + w))
+            idx = [j for j in range(lo, hi) if free[j]]
+            if idx:
+                nxt = min(idx, key=lambda j: abs(t[j] - t[cur] - k * period))
+                break
+        if nxt < 0:
+            return out
+        out.append(nxt)
+        cur = nxt
+
+
+def _on_grid(a: FloatArray, b: FloatArray, period: float) -> bool:
+    """True when ≥ 80 % of the times ``b`` lie a whole number of ``period`` from the nearest of ``a``
+    (±``SPLIT_TOL``·P·√n): two chains of one regular generator broken by a run of missed discharges."""
+    j = np.clip(np.searchsorted(a, b), 1, max(a.size - 1, 1))
+    left, right = b - a[j - 1], b - a[np.minimum(j, a.size - 1)]
+    d = np.where(np.abs(left) < np.abs(right), left, right)
+    n = np.maximum(np.abs(np.rint(d / period)), 1.0)
+    return bool(np.mean(np.abs(np.abs(d) - n * period) <= SPLIT_TOL * period * np.sqrt(n)) >= 0.8)
+
+
+def _refined(t: FloatArray, chain: list[int], period: float) -> float:
+    d = np.diff(t[chain])
+    k = np.maximum(np.rint(d / period), 1.0)
+    return float(np.median(d / k)) if d.size else period
+
+
+def split_regular(times_s: FloatArray) -> list[IntArray]:
+    """Indices of the regular sub-trains of ``times_s`` when it is the merge of ≥ 2 regular generators.
+
+    Fibrillating fibres fire regularly (interval CV a few %; clinical.md §3.1); fibres of the same shape
+    and size fall into one shape group whose intervals then look irregular. This interval-based
+    decomposition (the separation of superimposed periodic trains by their intervals, as in the firing-
+    pattern step of EMG decomposition, e.g. McGill et al., J Neurosci Methods 2005) repeatedly takes the
+    interval that the most remaining discharges are followed at (:func:`_best_period`), follows the
+    longest chain of discharges at that interval (skipping missed ones), refines the interval on it and
+    removes it; a chain on the interval grid of an earlier one (:func:`_on_grid`) is joined to it. A chain
+    counts when it has ≥ ``SPLIT_MIN_CHAIN`` discharges over ≥ ``SPLIT_MIN_SPAN_S``,
+    filling ≥ ``SPLIT_MIN_COVER`` of its interval grid, with a median interval error ≤ ``SPLIT_MAX_JITTER``
+    of the interval (a regular fibre's are ≈ 2 %; a chain picked by chance from irregular firing spreads
+    over the whole ±``SPLIT_TOL`` window, median ≈ 5 %). The split is kept when ≥ 2 chains are found; the
+    discharges in no chain go to the largest chain. Returns ``[]`` when the train is not such a merge."""
+    t = np.sort(np.asarray(times_s, dtype=np.float64))
+    free = np.ones(t.size, dtype=bool)
+    chains: list[IntArray] = []
+    while np.count_nonzero(free) >= SPLIT_MIN_CHAIN and len(chains) < SPLIT_MAX_CHAINS:
+        idx = np.flatnonzero(free)
+        period = _best_period(t[idx])
+        if period <= 0.0:
+            break
+        best: list[int] = []
+        for start in idx[: min(idx.size, 8)]:
+            c = _chain(t, free, int(start), period)
+            if len(c) > len(best):
+                best = c
+        if len(best) >= 3:
+            period = _refined(t, best, period)
+            again = _chain(t, free, best[0], period)
+            best = again if len(again) >= len(best) else best
+        c_arr = np.asarray(best, dtype=np.int64)
+        span = float(t[c_arr[-1]] - t[c_arr[0]])
+        cover = c_arr.size / (span / period + 1.0)
+        d = np.diff(t[c_arr])
+        mult = np.maximum(np.rint(d / period), 1.0)
+        jitter = float(np.median(np.abs(d / mult - period)) / period) if d.size else 1.0
+        short = c_arr.size < SPLIT_MIN_CHAIN or span < SPLIT_MIN_SPAN_S
+        if short or cover < SPLIT_MIN_COVER or jitter > SPLIT_MAX_JITTER:
+            break
+        free[c_arr] = False
+        for k, other in enumerate(chains):
+            if _on_grid(t[other], t[c_arr], period):
+                chains[k] = np.sort(np.concatenate([other, c_arr]))
+                break
+        else:
+            chains.append(c_arr)
+    if len(chains) < 2:
+        return []
+    chains.sort(key=lambda c: -c.size)
+    chains[0] = np.sort(np.concatenate([chains[0], np.flatnonzero(free)]))
+    return chains
