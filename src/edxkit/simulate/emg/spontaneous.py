@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from edxkit.emg.spontaneous.result import TYPES
 from edxkit.simulate.emg import generators as gen
 from edxkit.simulate.emg.bank import SfapBank, get_bank
 from edxkit.simulate.emg.instrument import Instrument, finish_templates
@@ -41,15 +42,6 @@ from edxkit.simulate.emg.pool import Fibres, FloatArray, IntArray, Pool
 from edxkit.simulate.emg.truth import DischargeTruth
 
 GRADES = ("0", "1+", "2+", "3+", "4+")
-TYPES = (
-    "fibrillation",
-    "positive_sharp_wave",
-    "fasciculation",
-    "myotonic",
-    "complex_repetitive",
-    "myokymic",
-    "end_plate",
-)
 GENERATORS_PER_GRADE: dict[str, tuple[int, ...]] = {
     "fibrillation": (0, 1, 3, 6, 15),
     "positive_sharp_wave": (0, 1, 3, 6, 15),
