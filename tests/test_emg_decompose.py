@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from edxkit.emg.decompose import Decomposition, decompose, firing_stats, merge_decompositions
 from edxkit.emg.decompose.absorb import fills_gap
+from edxkit.emg.decompose.match import MatchTemplate, _Scorer
 from edxkit.emg.decompose.split import two_means
 from edxkit.emg.prepare import prepare
 from edxkit.waveform import Waveform
@@ -237,6 +238,51 @@ def test_two_overlapping_windows_merge_into_the_same_units_without_duplicate_fir
     assert merged.analysed_s == pytest.approx(sum(p.analysed_s for p in parts))
     assert n > cut_a
     assert merge_decompositions([]).units == ()
+
+
+def test_slow_muap_without_a_1khz_spike_is_found_by_the_400hz_residual_pass_90pct_of_firings() -> None:
+    # a 2 ms wide, 150 µV triphasic potential keeps ~1 µV after the 1 kHz high-pass (noise 8 µV): only the
+    # low-band pass over the residual of the fast 500 µV unit can find it
+    fs = 23437.5
+    rng = np.random.default_rng(5)
+    fast, i_fast = muap(fs, 0.6, "biphasic", 500.0)
+    slow, i_slow = muap(fs, 2.0, "triphasic", 150.0)
+    t_fast, t_slow = train(rng, 10.0, 8.0), train(rng, 12.0, 8.0)
+    dec = decompose(prepare(synth(fs, [(fast, i_fast, t_fast), (slow, i_slow, t_slow)], 8.0, 8.0, rng)))
+    assert len(dec.units) == 2
+    for times in (t_fast, t_slow):
+        m, unit = best_unit(dec, times)
+        assert unit is not None
+        assert m / times.size >= 0.9
+        assert matched(unit.firing_times_s, times) / unit.n_firings >= 0.95
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(50, 20000),
+    sizes=st.lists(st.integers(3, 400), min_size=1, max_size=4),
+    changes=st.integers(0, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_block_correlation_equals_direct_correlation_before_and_after_updates(
+    n: int, sizes: list[int], changes: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    sizes = [s for s in sizes if s < n] or [3]
+    tpls = [MatchTemplate(rng.normal(0.0, 50.0, s), int(rng.integers(0, s))) for s in sizes]
+    r = rng.normal(0.0, 30.0, n)
+    valid = np.ones(n, dtype=bool)
+    scorer = _Scorer(r, valid, tpls)
+    lo = rng.integers(0, n, changes)
+    hi = np.minimum(lo + rng.integers(1, 500, changes), n)
+    for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+        r[a:b] += rng.normal(0.0, 100.0, b - a)
+    scorer.update(r, lo.astype(np.int64), hi.astype(np.int64))
+    for k, tpl in enumerate(tpls):
+        direct = np.correlate(r, tpl.wave, mode="valid")
+        scale = float(np.sqrt(np.sum(r**2) * tpl.energy / n) * np.sqrt(tpl.wave.size)) + 1.0
+        assert np.max(np.abs(scorer.corr[k, : direct.size] - direct)) <= 1e-4 * scale
+        assert not scorer.corr[k, direct.size :].any()
 
 
 def test_simulated_minimal_effort_large_units_found_with_90pct_of_firings() -> None:

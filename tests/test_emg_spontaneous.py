@@ -13,6 +13,7 @@ from edxkit.emg.prepare import Prepared, prepare
 from edxkit.emg.spontaneous import SpontaneousResult, SpontaneousTrain, analyze_spontaneous, merge_spontaneous
 from edxkit.emg.spontaneous.analyze import (
     _fill_crd_run,
+    _fill_regular,
     _join_crd_fragments,
     _join_locked,
     _join_look_alike_fasciculations,
@@ -203,6 +204,72 @@ def test_fast_irregular_spike_train_is_end_plate_spike_only_where_end_plate_nois
     out = _split_merged([spikes, noise])
     assert (out[0].type, out[0].kind) == ("end_plate", "end_plate_spike")
     assert _split_merged([spikes])[0].type == "fibrillation"
+
+
+def test_slow_irregular_spike_train_in_end_plate_zone_is_end_plate_spike_regular_fibrillation_is_not() -> (
+    None
+):
+    rng = np.random.default_rng(8)
+    irregular = _tr("fibrillation", np.cumsum(rng.exponential(0.4, 25)))  # ≈2.5 Hz, Poisson
+    regular = _tr("fibrillation", np.arange(20) * 0.45 + 0.01)
+    spikes = replace(_tr("end_plate", np.cumsum(rng.gamma(1.5, 0.02, 300))), kind="end_plate_spike")
+    out = _split_merged([irregular, regular, spikes])
+    assert [(t.type, t.kind) for t in out[:2]] == [("end_plate", "end_plate_spike"), ("fibrillation", "")]
+    assert [t.type for t in _split_merged([irregular, regular])] == ["fibrillation", "fibrillation"]
+
+
+def test_slow_irregular_or_fast_median_spike_group_where_myotonic_discharges_are_found_is_myotonic() -> None:
+    rng = np.random.default_rng(4)
+    slow_irregular = _tr("fibrillation", np.cumsum(rng.exponential(0.35, 20)))  # no interval < 50 ms needed
+    runs = np.concatenate([s + np.cumsum(rng.uniform(0.015, 0.045, 12)) for s in (0.5, 2.0, 4.0)])
+    fast_median = _tr("positive_sharp_wave", np.sort(runs))  # median interval < 50 ms
+    regular = _tr("fibrillation", np.arange(30) * 0.3 + 0.02)
+    myo = replace(_tr("myotonic", np.arange(200) * 0.02), kind="spike_like")
+    out = _myotonic_context([slow_irregular, fast_median, regular, myo])
+    assert [(t.type, t.kind) for t in out[:3]] == [
+        ("myotonic", "spike_like"),
+        ("myotonic", "psw_like"),
+        ("fibrillation", ""),
+    ]
+
+
+def _fib_recording(
+    fs: float, times: np.ndarray, peak_uv: float, noise_uv: float
+) -> tuple[Prepared, np.ndarray]:
+    """Prepared signal of a fibrillation potential (initial positive biphasic spike) at ``times`` in noise."""
+    rng = np.random.default_rng(12)
+    x = np.arange(-round(2e-3 * fs), round(4e-3 * fs)) / fs * 1e3  # ms
+    spike = peak_uv * (0.3 * np.exp(-(((x + 0.35) / 0.15) ** 2)) - np.exp(-((x / 0.2) ** 2)))
+    spike += peak_uv * 0.5 * np.exp(-(((x - 0.5) / 0.3) ** 2))
+    uv = rng.normal(0.0, noise_uv, round(10.0 * fs))
+    for t in times:
+        c = round(t * fs)
+        uv[c + round(x[0] * fs / 1e3) : c + round(x[0] * fs / 1e3) + x.size] += spike
+    prep = Prepared(uv, fs, 0.0, np.ones(uv.size, dtype=bool), noise_uv, (20.0, 5000.0))
+    return prep, spike
+
+
+def test_regular_fibrillation_train_is_completed_below_the_blind_threshold_by_its_own_template() -> None:
+    fs, period = 23437.5, 0.25
+    rng = np.random.default_rng(1)
+    truth = 0.1 + np.cumsum(period * (1.0 + 0.03 * rng.standard_normal(38)))  # interval CV 3 %
+    prep, spike = _fib_recording(fs, truth, 50.0, 12.0)  # 50 µV spikes in 12 µV rms noise
+    keep = rng.random(truth.size) > 0.3
+    keep[[0, -1]] = True
+    known = truth[keep]  # the blind detector missed ≈30 %
+    idx = int(np.argmax(np.abs(spike)))
+    train = SpontaneousTrain("fibrillation", "", known, spike, idx, fs, 75.0, 4.0, 0.0)
+    out = _fill_regular(train, [train], prep)
+    missing = np.setdiff1d(truth, known)
+    inner = missing[(missing > known[0]) & (missing < known[-1])]
+    assert _matched_fraction(out.times_s, inner, 0.2e-3) >= 0.9
+    assert _matched_fraction(truth, out.times_s, 0.2e-3) == 1.0  # nothing added where there is no spike
+    empty, _ = _fib_recording(fs, known, 50.0, 12.0)  # the missed discharges absent: only noise between
+    assert _fill_regular(train, [train], empty).count == train.count
+    stray = replace(train, times_s=known[:4])  # not persistent on its own: not completed into a train
+    assert _fill_regular(stray, [stray], prep).count == 4
+    other = replace(train, type="positive_sharp_wave", times_s=inner[:5] + 0.0004)
+    assert _fill_regular(train, [train, other], prep).count == out.count - 5  # left to the other train
 
 
 def test_groups_on_the_constant_interval_grid_of_a_crd_join_it_and_runs_are_filled() -> None:

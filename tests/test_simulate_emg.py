@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import time
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edxkit.simulate.emg import DischargeTruth, NeedleSimulation, UnitTruth, disease, simulate_needle
+from edxkit.simulate.emg import DischargeTruth, NeedleSimulation, UnitTruth, disease, firing, simulate_needle
 from edxkit.simulate.emg.bank import get_bank
 from edxkit.simulate.emg.conductor import (
     ANISOTROPY,
@@ -243,6 +244,33 @@ def test_normal_recruitment_frequency_is_about_ten_hz() -> None:
     """clinical.md §3.3: the second unit appears when the first fires at ~10 Hz (Petajan 1969: 11 Hz)."""
     freq = [sim.derived["recruitment_frequency_hz"] for sim in _minimal("normal")]
     assert 8.0 <= np.nanmean(freq) <= 12.0 and all(5.0 <= f <= 15.0 for f in freq)
+
+
+def test_immature_adopted_fibres_add_0_45_of_the_force_of_mature_ones_so_the_drive_rises() -> None:
+    """Dengler et al. 1990: in ALS, single units grow more in size than in twitch force (atrophic sprouts)."""
+    assert pytest.approx(0.531 * 0.84, abs=0.002) == disease.IMMATURE_FORCE
+    rng = np.random.default_rng(3)
+    pool = make_pool(rng, muscle_params("biceps_brachii"))
+    fibres = place_fibres(rng, pool, local_units(pool), 8.0)
+    sick, _ = disease.neurogenic(np.random.default_rng(4), pool, fibres, 0.5, "chronic_active")
+    grown = sick.alive & (sick.n_fibres > 1.05 * pool.n_fibres)
+    factor = sick.n_fibres[grown] / pool.n_fibres[grown]
+    gain = sick.force_weight[grown] / pool.force_weight[grown]
+    immature = ~sick.stable[grown]
+    assert 0.4 <= immature.mean() <= 0.8
+    assert np.allclose(gain[immature], 1.0 + (factor[immature] - 1.0) * disease.IMMATURE_FORCE)
+    assert np.allclose(gain[~immature], factor[~immature])
+    # for the same (normal low) force the drive must rise above what full-force sprouts would need
+    full = dataclasses.replace(
+        sick, force_weight=np.where(sick.alive, pool.force_weight * sick.n_fibres, 0.0)
+    )
+    full = dataclasses.replace(full, force_weight=full.force_weight / np.maximum(pool.n_fibres, 1e-9))
+    target = firing.force(pool, 0.05)
+    e_sick, e_full = firing.excitation_for_force(sick, target), firing.excitation_for_force(full, target)
+    assert e_sick > 1.05 * e_full
+    first = int(np.flatnonzero(sick.alive)[0])
+    # (by only ≈0.2 Hz with the version-3 rate coding, whose first unit saturates at onset + 4 Hz)
+    assert firing.firing_rates_hz(sick, e_sick)[first] > firing.firing_rates_hz(full, e_full)[first]
 
 
 def test_reinnervation_raises_the_local_fibre_density_of_surviving_units() -> None:

@@ -23,17 +23,21 @@ NOISE_FACTOR = 4.0
 RMS_FACTOR = 0.7
 DEAD_TIME_MS = 0.6
 SPIKE_HIGHPASS_HZ = 1000.0
+SLOW_HIGHPASS_HZ = 400.0
 MAX_CANDIDATES = 4000
 
 
-def spike_signal(uv: FloatArray, valid: BoolArray, fs_hz: float) -> FloatArray:
-    """The signal high-passed at 1 kHz (2nd-order Butterworth, zero phase), 0 on invalid samples.
+def spike_signal(
+    uv: FloatArray, valid: BoolArray, fs_hz: float, highpass_hz: float = SPIKE_HIGHPASS_HZ
+) -> FloatArray:
+    """The signal high-passed at ``highpass_hz`` (1 kHz; at most fs/10; 2nd-order Butterworth, zero
+    phase), 0 on invalid samples.
 
     Decomposition works on the MUAP spikes: the high-pass removes the slow far-field activity of distant units
     that dominates the background at moderate effort and shortens the templates, so near units separate and
     superpositions are fewer (EMGlab decomposes a 1 kHz high-passed signal; McGill et al. 2005).
     """
-    cutoff = min(SPIKE_HIGHPASS_HZ, 0.1 * fs_hz)
+    cutoff = min(highpass_hz, 0.1 * fs_hz)
     if uv.size < 30:
         return np.zeros_like(uv)
     sos = butter(2, cutoff / (fs_hz / 2.0), btype="highpass", output="sos")

@@ -2,7 +2,8 @@
 
 Each round scores every template at every sample by the energy it would remove from the residual,
 ``2·<r, T> − ‖T‖²`` (the matched-filter / binary-pursuit criterion; McGill et al. 2005, Pillow et al. 2013),
-computed by overlap-add FFT correlation (float32), and after each round only where the residual changed.
+computed by overlap-save FFT correlation (float32, one FFT of each block shared by all templates), and
+after each round only on the blocks where the residual changed.
 The best template at each sample is kept when its least-squares amplitude ``<r, T>/‖T‖²`` lies within
 [A_MIN, A_MAX] and it removes at least ``ETA``·‖T‖² and ``Z`` standard deviations of the noise term; local
 maxima of that score (non-maximum suppression over ``NMS_MS``) are accepted together — greedily by score,
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.fft import irfft, rfft  # type: ignore[import-untyped]
 from scipy.ndimage import maximum_filter1d  # type: ignore[import-untyped]
-from scipy.signal import oaconvolve  # type: ignore[import-untyped]
 
 from edxkit.emg.decompose.align import delay, parabolic_offset
 
@@ -102,64 +103,74 @@ def placement(n: int, template: MatchTemplate, start: IntArray, fraction: FloatA
     return np.asarray(np.bincount(idx[inside], weights=vals[inside], minlength=n)[:n], dtype=np.float64)
 
 
+def _block_length(longest: int) -> int:
+    """FFT length for overlap-save: the power of two ≥ 8 × the longest template (at least 1024)."""
+    return 1 << int(np.ceil(np.log2(max(1024, 8 * longest))))
+
+
 class _Scorer:
-    """Correlation of every template with the residual at every start sample, updated where it changed."""
+    """Correlation of every template with the residual at every start sample, updated where it changed.
+
+    Overlap-save in float32 on fixed frames: the signal is cut into blocks of ``step`` start samples, each
+    correlated through one FFT of ``nfft = step + longest − 1`` samples shared by all templates (the
+    templates' spectra are computed once); the first ``step`` lags of each frame's circular correlation are
+    exact for every template. After a round only the blocks whose windows overlap a changed span are
+    recomputed.
+    """
 
     def __init__(self, r: FloatArray, valid: BoolArray, templates: list[MatchTemplate]) -> None:
         self.templates = templates
         self.n = r.size
         self.longest = max(t.wave.size for t in templates)
-        self.corr = np.zeros((len(templates), self.n), dtype=np.float32)
-        self.reversed = [t.wave[::-1].astype(np.float32) for t in templates]
+        self.nfft = _block_length(self.longest)
+        self.step = self.nfft - self.longest + 1
+        self.blocks = -(-self.n // self.step)
+        self._buf = np.zeros((len(templates), self.blocks * self.step), dtype=np.float32)
+        self.corr = self._buf[:, : self.n]
+        w = np.zeros((len(templates), self.nfft), dtype=np.float32)
+        for k, tpl in enumerate(templates):
+            w[k, : tpl.wave.size] = tpl.wave
+        self._kernels = np.conj(rfft(w, axis=1))
         self.ok_valid = np.zeros((len(templates), self.n), dtype=bool)
         bad = np.concatenate(([0], np.cumsum(~valid, dtype=np.int64)))
         for k, tpl in enumerate(templates):
             fits = self.n - tpl.wave.size + 1
             if fits > 0:
                 self.ok_valid[k, :fits] = bad[tpl.wave.size : tpl.wave.size + fits] == bad[:fits]
-        self._correlate(r, None)
+        self._correlate(r, np.arange(self.blocks))
 
-    def _correlate(self, x: FloatArray, orig: IntArray | None) -> None:
-        """Correlations on ``x``: the whole residual (``orig`` None) or a compacted one (``orig`` maps its
-        samples back, −1 in gaps)."""
-        x32 = x.astype(np.float32)
+    def _correlate(self, r: FloatArray, blocks: IntArray) -> None:
+        """Recompute the correlations of the start-sample blocks ``blocks`` on the residual ``r``."""
+        if blocks.size == 0:
+            return
+        padded = np.zeros(self.blocks * self.step + self.nfft, dtype=np.float32)
+        padded[: self.n] = r
+        frames = np.lib.stride_tricks.as_strided(
+            padded,
+            shape=(self.blocks, self.nfft),
+            strides=(self.step * padded.itemsize, padded.itemsize),
+            writeable=False,
+        )
+        spec = rfft(frames[blocks], axis=1)
+        product = np.empty_like(spec)
+        last = blocks[-1] == self.blocks - 1
         for k, tpl in enumerate(self.templates):
-            size = tpl.wave.size
-            if size > x.size:
-                continue
-            c = oaconvolve(x32, self.reversed[k], mode="valid")
-            if orig is None:
-                self.corr[k, : c.size] = c
-                continue
-            first, last = orig[: c.size], orig[size - 1 : size - 1 + c.size]
-            whole = (first >= 0) & (last - first == size - 1)
-            self.corr[k, first[whole]] = c[whole]
+            np.multiply(spec, self._kernels[k], out=product)
+            rows = self._buf[k].reshape(self.blocks, self.step)
+            rows[blocks] = irfft(product, n=self.nfft, axis=1)[:, : self.step]
+            if last:  # windows that run past the end are not correlations of the signal
+                self._buf[k, max(self.n - tpl.wave.size + 1, 0) :] = 0.0
 
     def update(self, r: FloatArray, lo: IntArray, hi: IntArray) -> None:
         """Recompute the correlations of every window that overlaps a changed span ``lo[i]:hi[i]``."""
         if lo.size == 0:
             return
-        pad = self.longest
-        order = np.argsort(lo, kind="stable")
-        a = np.clip(lo[order] - pad, 0, self.n)
-        b = np.clip(hi[order] + pad, 0, self.n)
-        reach = np.maximum.accumulate(b)
-        new = np.concatenate(([True], a[1:] > reach[:-1]))
-        first = np.flatnonzero(new)
-        seg_lo = a[first]
-        seg_hi = np.maximum.reduceat(b, first)
-        lengths = seg_hi - seg_lo
-        offsets = np.concatenate(([0], np.cumsum(lengths + pad)))[:-1]
-        total = int(offsets[-1] + lengths[-1])
-        shift = np.repeat(offsets - seg_lo, lengths)
-        src = np.arange(lengths.sum()) + np.repeat(
-            seg_lo - np.concatenate(([0], np.cumsum(lengths)))[:-1], lengths
-        )
-        orig = np.full(total, -1, dtype=np.int64)
-        orig[src + shift] = src
-        x = np.zeros(total)
-        x[src + shift] = r[src]
-        self._correlate(x, orig)
+        first = np.clip((lo - self.longest + 1) // self.step, 0, self.blocks - 1)
+        stop = np.clip((hi - 1) // self.step + 1, 1, self.blocks)
+        mark = np.zeros(self.blocks + 1, dtype=np.int64)
+        np.add.at(mark, first, 1)
+        np.add.at(mark, stop, -1)
+        self._correlate(r, np.flatnonzero(np.cumsum(mark[:-1]) > 0))
 
     def best(self, sigma: float) -> tuple[FloatArray, IntArray, FloatArray]:
         """Best acceptable score at each peak sample, its template and the score at each template start."""
@@ -167,14 +178,18 @@ class _Scorer:
         which = np.zeros(self.n, dtype=np.int64)
         for k, tpl in enumerate(self.templates):
             energy = tpl.energy
-            corr = self.corr[k].astype(np.float64)
-            score = 2.0 * corr - energy
             floor = max(ETA * energy, Z * 2.0 * sigma * np.sqrt(energy))
-            ok = self.ok_valid[k] & (corr > A_MIN * energy) & (corr < A_MAX * energy) & (score > floor)
-            at = np.flatnonzero(ok[: self.n - tpl.peak])
+            lowest = max(A_MIN * energy, 0.5 * (floor + energy))
+            # coarse float32 screen (a little wide), then the exact test on the few samples left
+            at = np.flatnonzero(self.corr[k, : self.n - tpl.peak] > np.float32(0.999 * lowest))
+            at = at[self.ok_valid[k, at]]
+            corr = self.corr[k, at].astype(np.float64)
+            score = 2.0 * corr - energy
+            fine = (corr > A_MIN * energy) & (corr < A_MAX * energy) & (score > floor)
+            at, score = at[fine], score[fine]
             peak = at + tpl.peak
-            better = score[at] > best[peak]
-            best[peak[better]] = score[at][better]
+            better = score > best[peak]
+            best[peak[better]] = score[better]
             which[peak[better]] = k
         return best, which, best
 

@@ -16,7 +16,12 @@ Steps (as in EMGlab, McGill et al. 2005, and DQEMG, Stashuk 1999/2001):
 5. joining of templates that are variants of one unit (:mod:`.variants`), pruning, acceptance of units with a
    physiological firing pattern, recovery of firings that fill gaps of an accepted train from rejected
    templates of similar shape (:mod:`.absorb`), and clean
-   averaged templates from the band-passed signal (:mod:`.units`).
+   averaged templates from the band-passed signal (:mod:`.units`);
+6. a second detection pass on a lower band (400 Hz high-pass) over the residual left once the matched
+   discharges are subtracted there: slow MUAPs (e.g. distant or myopathic-remodelled fibres) whose 1 kHz spike
+   stays below the threshold are detected, clustered and matched on that band, and their units are added
+   when they share fewer than half their firings with a unit of the first passes (this package's extension:
+   EMGlab and DQEMG detect on a single band; a single lower band loses agreement on the real EMGlab sample).
 """
 
 from __future__ import annotations
@@ -31,13 +36,14 @@ from edxkit.emg.decompose.absorb import absorb
 from edxkit.emg.decompose.align import aligned_windows, peak_offset
 from edxkit.emg.decompose.cluster import cluster
 from edxkit.emg.decompose.detect import (
+    SLOW_HIGHPASS_HZ,
     detect_peaks,
     quiet_noise_uv,
     signal_rms_uv,
     spike_signal,
     threshold_uv,
 )
-from edxkit.emg.decompose.match import Events, MatchTemplate, peel
+from edxkit.emg.decompose.match import Events, MatchTemplate, peel, placement
 from edxkit.emg.decompose.result import DecomposedUnit, Decomposition
 from edxkit.emg.decompose.split import split_mixed
 from edxkit.emg.decompose.units import MIN_SNR, Signals, accepts, build_unit, prune
@@ -48,6 +54,9 @@ MIN_CLUSTER = 5
 CLUSTER_PER_S = 0.8
 MIN_ANALYSED_S = 0.2
 MAX_TEMPLATES = 24
+SLOW_WIDEN_MS = 2.0
+MAX_SLOW = 12
+SAME_FIRING_S = 0.0005
 
 
 def _candidates(
@@ -68,6 +77,78 @@ def _candidates(
         if tpl is not None:
             out.append(tpl)
     return int(peaks.size), out
+
+
+def _low_band_templates(
+    low: np.ndarray, templates: list[MatchTemplate], events: Events, fs: float
+) -> list[MatchTemplate]:
+    """Each matching template's discharges as seen in the low band: the median of the aligned windows of
+    ``low`` over the template's support widened by :data:`SLOW_WIDEN_MS` on both sides."""
+    widen = round(SLOW_WIDEN_MS * fs / 1000.0)
+    out = []
+    for k, tpl in enumerate(templates):
+        ev = events.select(events.unit == k)
+        size = tpl.wave.size + 2 * widen
+        start = ev.start - widen
+        ok = np.flatnonzero((start - 3 >= 0) & (start + size + 3 < low.size))
+        if ok.size < 3:
+            out.append(MatchTemplate(np.zeros(size), widen + tpl.peak))
+            continue
+        ok = ok[np.unique(np.linspace(0, ok.size - 1, min(ok.size, tpls.MAX_AVERAGED)).astype(np.int64))]
+        wave = np.median(aligned_windows(low, start[ok], ev.fraction[ok], 0, size - 1), axis=0)
+        out.append(MatchTemplate(wave, widen + tpl.peak))
+    return out
+
+
+def _slow_pass(
+    uv: np.ndarray,
+    valid: np.ndarray,
+    fs: float,
+    templates: list[MatchTemplate],
+    events: Events,
+    min_count: int,
+) -> tuple[list[MatchTemplate], Events, np.ndarray, float]:
+    """Second detection pass on a lower band (high-pass :data:`.detect.SLOW_HIGHPASS_HZ`) over the residual
+    left once the discharges matched on the spike signal are subtracted (their low-band templates: medians
+    of their aligned low-band windows): slow MUAPs whose 1 kHz spike stays below the threshold are detected,
+    clustered and matched there, as in the first pass. Returns the low-band templates, their discharges,
+    the low-band residual and its background noise."""
+    low = spike_signal(uv, valid, fs, SLOW_HIGHPASS_HZ)
+    noise = quiet_noise_uv(low, valid, fs)
+    thr = threshold_uv(noise, signal_rms_uv(low, valid))
+    if thr <= 0:
+        return [], Events.empty(), low, noise
+    resid = low.copy()
+    for k, tpl in enumerate(_low_band_templates(low, templates, events, fs)):
+        ev = events.select(events.unit == k)
+        widen = tpl.peak - templates[k].peak
+        resid -= placement(resid.size, tpl, ev.start - widen, ev.fraction)
+    resid[~valid] = 0.0
+    _, slow = _candidates(resid, valid, fs, thr, noise, min_count)
+    slow = _salient(tpls.deduplicate(slow), noise)[:MAX_SLOW]
+    if not slow:
+        return [], Events.empty(), resid, noise
+    sigma = max(robust_noise_uv(resid, valid), noise)
+    ev_slow, resid = peel(resid, valid, slow, sigma, fs)
+    return slow, ev_slow, resid, noise
+
+
+def _distinct(new: tuple[DecomposedUnit, ...], old: tuple[DecomposedUnit, ...]) -> list[DecomposedUnit]:
+    """Units of ``new`` that share fewer than half their firings (±0.5 ms) with every unit of ``old``."""
+    out = []
+    for u in new:
+        shared = 0
+        for v in old:
+            ref = np.sort(v.firing_times_s)
+            j = np.searchsorted(ref, u.firing_times_s)
+            near = np.minimum(
+                np.abs(u.firing_times_s - ref[np.clip(j - 1, 0, ref.size - 1)]),
+                np.abs(ref[np.clip(j, 0, ref.size - 1)] - u.firing_times_s),
+            )
+            shared = max(shared, int(np.count_nonzero(near <= SAME_FIRING_S)))
+        if shared < 0.5 * u.n_firings:
+            out.append(u)
+    return out
 
 
 def decompose(prep: Prepared) -> Decomposition:
@@ -106,6 +187,12 @@ def decompose(prep: Prepared) -> Decomposition:
         templates = _salient(templates, noise)
         events, resid = peel(x, valid, templates, sigma, fs)
     units = _units(Signals(uv, resid, fs, float(prep.start_s), noise), templates, events)
+    slow, ev_slow, resid_low, noise_low = _slow_pass(uv, valid, fs, templates, events, min_count)
+    if slow:
+        more = _units(Signals(uv, resid_low, fs, float(prep.start_s), noise_low), slow, ev_slow)
+        found = list(units) + _distinct(more, units)
+        found.sort(key=lambda u: float(u.firing_times_s[0]))
+        units = tuple(_with_id(u, i + 1) for i, u in enumerate(found))
     return Decomposition(units, fs, analysed_s, n_detected, sum(u.n_firings for u in units))
 
 

@@ -76,8 +76,7 @@ def nrmse_lag(a: MatchTemplate, b: MatchTemplate) -> tuple[float, int]:
     """Smallest ‖a − b‖² / min(‖a‖², ‖b‖²) over all relative shifts, and the shift ``d``: sample ``j`` of
     ``b``
     lies on sample ``j + d`` of ``a``."""
-    n = a.wave.size + b.wave.size - 1
-    corr = np.correlate(np.pad(a.wave, (b.wave.size - 1, b.wave.size - 1)), b.wave, mode="valid")[:n]
+    corr = np.correlate(a.wave, b.wave, mode="full")
     i = int(np.argmax(corr))
     return (a.energy + b.energy - 2.0 * float(corr[i])) / max(min(a.energy, b.energy), 1e-12), i - (
         b.wave.size - 1

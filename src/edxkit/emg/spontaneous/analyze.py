@@ -28,7 +28,7 @@ from edxkit.emg.spontaneous.assign import assign_leftovers, peel
 from edxkit.emg.spontaneous.classify import classify_train
 from edxkit.emg.spontaneous.detect import Candidates, detect_candidates, peaks_above, quiet_noise_uv
 from edxkit.emg.spontaneous.features import SEARCH_POST_MS, template_shape
-from edxkit.emg.spontaneous.grade import grade_trains
+from edxkit.emg.spontaneous.grade import grade_trains, persistent
 from edxkit.emg.spontaneous.result import (
     OTHER_TYPES,
     TYPES,
@@ -56,7 +56,7 @@ REGULARITY_DROP = 0.1
 SUPERIMPOSED_MS = 5.0
 SUPERIMPOSED_FRACTION = 0.9
 FRAGMENT_REGULAR = 0.5
-FRAGMENT_FAST = 0.2
+FIB_MIN_MEDIAN_ISI_S = 0.05
 MATCH_CORRELATION = 0.9
 MATCH_SCALE = (0.7, 1.43)
 MATCH_SHIFT_MS = 0.5
@@ -80,11 +80,18 @@ CRD_GRID_FRACTION = 0.8
 SPLIT_TYPES = ("fibrillation", "positive_sharp_wave")
 SPLIT_BELOW_REGULAR = 0.8
 IRREGULAR_FRACTION = 0.5
-FIB_MAX_HZ = 25.0
 LOOK_ALIKE_CORRELATION = 0.8
 LOOK_ALIKE_RATIO = 5
 EXPLAINED_MS = 5.0
 EXPLAINED_FRACTION = 0.6
+REGULAR_FILL_FRACTION = 0.8
+REGULAR_FILL_TOL = 0.1
+REGULAR_FILL_PERIODS = 20
+REGULAR_FILL_JITTER = 0.1
+REGULAR_FILL_MIN_MS = 1.0
+REGULAR_FILL_CORRELATION = 0.5
+REGULAR_FILL_Z = 5.0
+REGULAR_FILL_EXCLUDE_MS = 1.0
 ANY_SIZE = {("myotonic", "spike_like"), ("myotonic", "psw_like"), ("end_plate", "end_plate_noise")}
 
 
@@ -107,7 +114,11 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
     trains = _join_locked(_join_crd_fragments(trains), fs)
     trains = [_fill_crd_run(t, prep) if t.type == "complex_repetitive" else t for t in trains]
     trains = _join_myotonic_fragments(_myotonic_context(trains))
-    trains = drop_explained_fasciculations(_join_look_alike_fasciculations(_split_merged(trains)))
+    trains = _split_merged(trains)
+    for i in sorted(range(len(trains)), key=lambda i: -trains[i].count):
+        if trains[i].type in SPLIT_TYPES:  # in turn, so a discharge found for one is not taken again
+            trains[i] = _fill_regular(trains[i], trains, prep)
+    trains = drop_explained_fasciculations(_join_look_alike_fasciculations(trains))
     return _result(trains, analysed, cand.noise_uv, cand.threshold_uv)
 
 
@@ -169,17 +180,21 @@ def _train(prep: Prepared, cluster: Cluster, noise_uv: float) -> SpontaneousTrai
 
 
 def _myotonic_context(trains: list[SpontaneousTrain]) -> list[SpontaneousTrain]:
-    """Where myotonic discharges are found, irregular fibrillation/PSW trains with fast intervals are
-    fragments of myotonic fibres (a fibrillating fibre fires regularly and no faster than ≈30 Hz): fewer than
-    ``FRAGMENT_REGULAR`` of their intervals at whole multiples of the median and ≥ ``FRAGMENT_FAST`` of them
-    < 50 ms → retyped myotonic."""
+    """Where myotonic discharges are found, fibrillation/PSW trains that are not the regular train of one
+    fibre are fragments of myotonic fibres (a fibrillating fibre fires regularly at 0.5–15 Hz, at most
+    ≈30 Hz; a myotonic fibre in waxing/waning runs at 20–150 Hz; clinical.md §3.1): a train with no regular
+    sub-trains (:func:`~edxkit.emg.spontaneous.trains.split_regular`) that is irregular (fewer than
+    ``FRAGMENT_REGULAR`` of its intervals at whole multiples of the median) or whose median interval is
+    below ``FIB_MIN_MEDIAN_ISI_S`` (the median rate of the runs, above that of one fibrillating fibre)
+    → retyped myotonic."""
     if not any(t.type == "myotonic" for t in trains):
         return trains
     out = []
     for t in trains:
         if t.type in ("fibrillation", "positive_sharp_wave"):
             f = firing_pattern(t.times_s, np.ones(t.count))
-            if f.regular_fraction < FRAGMENT_REGULAR and f.fast_fraction >= FRAGMENT_FAST:
+            fragment = f.regular_fraction < FRAGMENT_REGULAR or f.median_isi_s < FIB_MIN_MEDIAN_ISI_S
+            if fragment and not split_regular(t.times_s):
                 kind = "psw_like" if t.type == "positive_sharp_wave" else "spike_like"
                 t = replace(t, type="myotonic", kind=kind)
         out.append(t)
@@ -331,6 +346,103 @@ def _fill_crd_run(train: SpontaneousTrain, prep: Prepared) -> SpontaneousTrain:
     return replace(train, times_s=times, rate_hz=rate, isi_cv=cv)
 
 
+def _fill_regular(
+    train: SpontaneousTrain, trains: Sequence[SpontaneousTrain], prep: Prepared
+) -> SpontaneousTrain:
+    """Complete a regular fibrillation/PSW train by matched filtering with its own template.
+
+    A fibrillating fibre fires regularly (clinical.md §3.1; interval CV a few %), so once its train is
+    known — persistent (:func:`~edxkit.emg.spontaneous.grade.persistent`) on the discharges of the blind
+    detector alone, so filling never makes a stray group count for the grade — a discharge missed by the
+    blind detector (a small potential below the threshold, or one distorted by noise) is expected at whole
+    multiples of the interval P between two found discharges.
+    For a train with ≥ ``REGULAR_FILL_FRACTION`` of its intervals at whole multiples of P (±10 %), every
+    gap of n·P (2 ≤ n ≤ ``REGULAR_FILL_PERIODS``, within ±``REGULAR_FILL_TOL``·P·√n) is searched at its
+    interpolated grid points within ±``REGULAR_FILL_JITTER``·P·√(k(n−k)/n) (at least
+    ±``REGULAR_FILL_MIN_MS``): the template (−1 … +3 ms, +4 ms for a PSW) is matched to the signal
+    (template-matched detection below the blind threshold, as in the template matching of EMG
+    decomposition; McGill et al., J Neurosci Methods 2005; acceptance in :func:`_matched`). A discharge so
+    found within ±``REGULAR_FILL_EXCLUDE_MS`` of a discharge of another train is that train's (the trains
+    are completed in turn, so one found for one is not taken again)."""
+    t = train.times_s
+    if not persistent(train) or train.template_uv.size == 0:
+        return train
+    isi = np.diff(t)
+    med = float(np.median(isi))
+    if med <= 0.0:
+        return train
+    mult = np.clip(np.rint(isi / med), 1, 4)
+    on = np.abs(isi - mult * med) <= REGULAR_FILL_TOL * mult * med
+    if float(np.mean(on)) < REGULAR_FILL_FRACTION:
+        return train
+    p = float(np.median(isi[on] / mult[on]))
+    n = np.rint(isi / p).astype(np.int64)
+    fill = (n >= 2) & (n <= REGULAR_FILL_PERIODS) & (np.abs(isi - n * p) <= REGULAR_FILL_TOL * p * np.sqrt(n))
+    if not fill.any():
+        return train
+    reps = n[fill] - 1
+    k = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps) + 1
+    nn = np.repeat(n[fill], reps)
+    step = np.repeat(isi[fill] / n[fill], reps)
+    grid = np.repeat(t[:-1][fill], reps) + k * step
+    half_s = np.maximum(REGULAR_FILL_JITTER * step * np.sqrt(k * (nn - k) / nn), REGULAR_FILL_MIN_MS / 1000.0)
+    found = _matched(train, prep, grid, half_s)
+    others = [o.times_s for o in trains if o is not train and o.count]
+    if others and found.size:
+        ref = np.sort(np.concatenate(others))
+        j = np.clip(np.searchsorted(ref, found), 1, max(ref.size - 1, 1))
+        gap = np.minimum(np.abs(ref[np.minimum(j, ref.size - 1)] - found), np.abs(ref[j - 1] - found))
+        found = found[gap > REGULAR_FILL_EXCLUDE_MS / 1000.0]
+    if found.size == 0:
+        return train
+    times = np.sort(np.concatenate([t, found]))
+    times = times[np.concatenate([[True], np.diff(times) > DUPLICATE_MS / 1000.0])]
+    rate, cv = rate_and_cv(times)
+    return replace(train, times_s=times, rate_hz=rate, isi_cv=cv)
+
+
+def _matched(train: SpontaneousTrain, prep: Prepared, grid: FloatArray, half_s: FloatArray) -> FloatArray:
+    """Times (s) of the template of ``train`` found by matched filtering within ±``half_s`` of each grid
+    time (see :func:`_fill_regular`): the lag of highest correlation among those whose least-squares
+    amplitude is within ``FILL_SCALE`` and whose matched-filter output is ≥ ``REGULAR_FILL_Z`` × its
+    standard deviation in noise (σ·‖template‖: a z of 5 over the few hundred independent lags of a window
+    is reached by noise with odds ≈ 10⁻⁴), accepted when that correlation is ≥
+    ``REGULAR_FILL_CORRELATION`` (an overlapping potential of another shape fits worse)."""
+    fs = prep.fs_hz
+    post_ms = FILL_POST_MS if train.type == "positive_sharp_wave" else FILL_POST_MS - 1.0
+    pre, post = round(FILL_PRE_MS * fs / 1000.0), round(post_ms * fs / 1000.0)
+    lo, hi = max(0, train.template_index - pre), min(train.template_uv.size, train.template_index + post + 1)
+    tm = train.template_uv[lo:hi] - float(np.mean(train.template_uv[lo:hi]))
+    tt = float(tm @ tm)
+    if tt <= 0.0 or grid.size == 0:
+        return np.empty(0)
+    before = train.template_index - lo
+    z_min = REGULAR_FILL_Z * prep.noise_uv * np.sqrt(tt)  # matched-filter output of noise: σ·‖template‖
+    length = tm.size
+    out = []
+    x, valid = prep.uv, prep.valid
+    for g, h in zip(grid, half_s, strict=True):
+        c = round((g - prep.start_s) * fs)
+        w = max(1, round(h * fs))
+        a0, a1 = c - w - before, c + w - before + length
+        if a0 < 0 or a1 > x.size or not valid[a0:a1].all():
+            continue
+        seg = x[a0:a1]
+        win = np.lib.stride_tricks.sliding_window_view(seg, length)
+        dot = win @ tm
+        s1 = win.sum(axis=1)
+        energy = np.einsum("ij,ij->i", win, win) - s1 * s1 / length
+        corr = dot / np.sqrt(np.maximum(energy, 1e-12) * tt)
+        amp = dot / tt
+        ok = (amp >= FILL_SCALE[0]) & (amp <= FILL_SCALE[1]) & (dot >= z_min)
+        if not ok.any():
+            continue
+        best = int(np.argmax(np.where(ok, corr, -np.inf)))
+        if corr[best] >= REGULAR_FILL_CORRELATION:
+            out.append(prep.start_s + (a0 + best + before) / fs)
+    return np.asarray(out, dtype=np.float64)
+
+
 def _base_interval(times_s: FloatArray, tol_s: float) -> float:
     """Base interval of a constant-interval train with missed discharges: the 10th-percentile interval,
     refined as the median of the intervals divided by their (whole) number of base intervals."""
@@ -394,22 +506,22 @@ def _split_merged(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:
     """Fibrillation/PSW trains that are not regular (``regular_fraction`` < ``SPLIT_BELOW_REGULAR``) split
     into their regular sub-trains (:func:`~edxkit.emg.spontaneous.trains.split_regular`): fibres of the
     same shape and size that the shape grouping could not tell apart, each a generator for the grade.
-    A spike-like train that has no regular sub-trains, is irregular (``regular_fraction`` <
-    ``IRREGULAR_FRACTION``) and fires at ≥ ``FIB_MAX_HZ`` (above the 0.5–15 Hz of fibrillations, even of
-    two merged) is no fibrillating fibre: irregular firing at 5–50 Hz is that of end-plate spikes
-    (clinical.md §3.1), recorded with a small initial positivity when the needle is slightly off the
-    end-plate — retyped so only where end-plate noise shows the needle is in the end-plate zone (else
-    it is left a fibrillation train: many merged fibres also fire irregularly)."""
-    end_plate_zone = any(t.type == "end_plate" and t.kind == "end_plate_noise" for t in trains)
+    A spike-like train that has no regular sub-trains and is irregular (``regular_fraction`` <
+    ``IRREGULAR_FRACTION``) is no persistent train of a fibrillating fibre: irregular firing is that of
+    end-plate spikes (clinical.md §3.1: "distinguish from fibs by initial negative phase and irregular
+    firing"), recorded with a small initial positivity when the needle is slightly off the end-plate —
+    retyped so only where end-plate activity (noise or spikes of initial negative shape) shows the needle
+    is in the end-plate zone (else it is left a fibrillation train: many merged fibres also fire
+    irregularly)."""
+    end_plate_zone = any(t.type == "end_plate" for t in trains)
     out: list[SpontaneousTrain] = []
     for t in trains:
         f = firing_pattern(t.times_s, np.ones(t.count))
         irregular = t.type in SPLIT_TYPES and f.regular_fraction < SPLIT_BELOW_REGULAR
         parts = split_regular(t.times_s) if irregular else []
         if not parts:
-            fast = irregular and f.regular_fraction < IRREGULAR_FRACTION and f.rate_hz >= FIB_MAX_HZ
-            fast = fast and end_plate_zone
-            out.append(replace(t, type="end_plate", kind="end_plate_spike") if fast else t)
+            spike = irregular and f.regular_fraction < IRREGULAR_FRACTION and end_plate_zone
+            out.append(replace(t, type="end_plate", kind="end_plate_spike") if spike else t)
             continue
         for idx in parts:
             times = t.times_s[idx]

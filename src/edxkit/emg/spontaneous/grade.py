@@ -36,7 +36,7 @@ MIN_SPAN_S = 2.0
 SPIKE_SPAN_MS = {"fibrillation": 3.0, "positive_sharp_wave": 10.0, "fasciculation": 10.0}
 
 
-def _persistent(train: SpontaneousTrain) -> bool:
+def persistent(train: SpontaneousTrain) -> bool:
     """A fibrillation/PSW train counts when it persists: ≥ ``MIN_DISCHARGES`` discharges over ≥ ``MIN_SPAN_S``
     (the "persistent single trains (> 2–3 s)" of grade 1+); fasciculations count from one train."""
     if train.type == "fasciculation":
@@ -53,7 +53,7 @@ def grade_trains(trains: Sequence[SpontaneousTrain], analysed_s: float) -> dict[
     """Grade of each of fibrillation, positive_sharp_wave, fasciculation (see the module docstring)."""
     out: dict[str, str] = {}
     for kind in GRADED_TYPES:
-        of_kind = [t for t in trains if t.type == kind and _persistent(t)]
+        of_kind = [t for t in trains if t.type == kind and persistent(t)]
         limits = FASC_LIMITS if kind == "fasciculation" else FIB_LIMITS
         level = _grade_from_count(len(of_kind), limits)
         if kind != "fasciculation" and analysed_s > 0:

@@ -39,7 +39,7 @@ from edxkit.waveform import Waveform
 CONDITIONS = ("rest", "minimal", "moderate", "maximal")
 PATHOLOGIES = ("normal", "neurogenic", "myopathic")
 CHRONICITIES = ("acute", "chronic_active", "chronic")
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 _STREAMS = ("geometry", "ageing", "drive", "disease", "shape", "firing", "spontaneous", "noise", "placement")
 
 
