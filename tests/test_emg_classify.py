@@ -48,6 +48,12 @@ def test_biceps_20_muaps_within_s1_mean_limits_are_normal_with_the_rows_cited() 
     assert "biceps_brachii duration_ms" in c.reference and "S1" in c.reference and "2026.1" in c.reference
 
 
+def test_one_sided_polyphasia_limit_reads_at_most_15_pct_not_an_open_dash() -> None:
+    c = classify_muscle(_summary(20, 450.0, 10.0), muscle="biceps_brachii", age_years=50)
+    reason = next(r for r in c.reasons if "polyphasic" in r.measure)
+    assert reason.limit == "≤ 15" and "mean 0 ≤ 15" in reason.text and "–15" not in reason.text
+
+
 def test_biceps_mean_duration_13_ms_above_12_7_ms_mean_limit_is_long_and_neurogenic() -> None:
     c = classify_muscle(_summary(20, 450.0, 13.0), muscle="biceps", age_years=50)
     assert c.label == "neurogenic" and c.findings["muap_duration"] == "increased"

@@ -135,12 +135,27 @@ def _mean_rule(ev: _Evidence, parameter: str, value: float, row: MuapNorm, n: in
             Reason(f"mean {parameter}", value, low, "<", f"mean {value:.4g} < {low:.4g}{note}; {cite}")
         )
     else:
-        band = f"{'' if low is None else f'{low:.4g}'}–{'' if high is None else f'{high:.4g}'}"
+        band = _band_text(low, high)
         ev.reasons.append(
             Reason(
-                f"mean {parameter}", value, band, "within", f"mean {value:.4g} within {band}{note}; {cite}"
+                f"mean {parameter}",
+                value,
+                band,
+                "within",
+                f"mean {value:.4g} {'within ' if '–' in band else ''}{band}{note}; {cite}",
             )
         )
+
+
+def _band_text(low: float | None, high: float | None) -> str:
+    """``low–high``, ``≤ high`` or ``≥ low`` (a one-sided limit is not shown as an open dash)."""
+    if low is None and high is None:
+        return "no limits"
+    if low is None:
+        return f"≤ {high:.4g}"
+    if high is None:
+        return f"≥ {low:.4g}"
+    return f"{low:.4g}–{high:.4g}"
 
 
 def _outlier_rule(ev: _Evidence, parameter: str, values: tuple[float, ...], row: MuapNorm) -> None:
