@@ -8,15 +8,13 @@ limits collected at a fixed distance apply only to studies at that distance (±1
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from edxkit.errors import EdxInputError
+from edxkit.norms.csv_table import CsvTable, lab_table, optional_number, packaged_table
 
 Bound = Literal["min", "max"]
 DISTANCE_TOLERANCE_MM = 10.0
@@ -118,41 +116,23 @@ class NormTable:
 
 def load_table(path: str | Path) -> NormTable:
     """Load a lab's limits table (same columns as the packaged one); errors name the line and field."""
-    path = Path(path)
-    if not path.exists():
-        raise EdxInputError(path, "file", "not found")
-    return _parse(path.read_text(encoding="utf-8"), str(path))
+    return _table(lab_table(path, _COLUMNS))
 
 
 @cache
 def default_table() -> NormTable:
     """The packaged table (clinical.md values with their status)."""
-    text = files("edxkit.norms").joinpath("ncs_limits.csv").read_text(encoding="utf-8")
-    return _parse(text, "edxkit/norms/ncs_limits.csv")
+    return _table(packaged_table("ncs_limits.csv", _COLUMNS))
 
 
-def _parse(text: str, where: str) -> NormTable:
-    lines = text.splitlines()
-    comments = [line for line in lines if line.startswith("#")]
-    version = next((c.split("version", 1)[1].strip() for c in comments if "version" in c), "unversioned")
-    body = "\n".join(line for line in lines if not line.startswith("#"))
-    reader = csv.DictReader(io.StringIO(body))
-    missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise EdxInputError(where, "header", f"missing columns: {', '.join(missing)}")
-    limits = tuple(_row(where, n + 2 + len(comments), row) for n, row in enumerate(reader))
-    return NormTable(name=where, version=version, limits=limits)
+def _table(table: CsvTable) -> NormTable:
+    limits = tuple(_row(table.name, line, row) for line, row in table.rows)
+    return NormTable(name=table.name, version=table.version, limits=limits)
 
 
 def _row(where: str, line: int, row: dict[str, str]) -> Limit:
     def number(key: str) -> float | None:
-        text = (row.get(key) or "").strip()
-        if not text:
-            return None
-        try:
-            return float(text)
-        except ValueError:
-            raise EdxInputError(where, f"line {line}: {key}", f"{text!r} is not a number") from None
+        return optional_number(where, line, row, key)
 
     bound = row["bound"].strip()
     if bound not in ("min", "max"):

@@ -14,14 +14,12 @@ a generic row (muscle ``*``) apply, and the row says so. Another muscle's values
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 from edxkit.errors import EdxInputError
+from edxkit.norms.csv_table import CsvTable, lab_table, optional_number, packaged_table
 
 GENERIC = "*"
 PARAMETERS = ("amplitude_uv", "duration_ms", "area_uv_ms", "phases", "turns", "polyphasic_pct")
@@ -139,42 +137,22 @@ class MuapNormTable:
 
 def load_muap_table(path: str | Path) -> MuapNormTable:
     """Load a lab's MUAP reference table (same columns as the packaged one); errors name line and field."""
-    path = Path(path)
-    if not path.exists():
-        raise EdxInputError(path, "file", "not found")
-    return _parse(path.read_text(encoding="utf-8"), str(path))
+    return _table(lab_table(path, _COLUMNS, "table version"))
 
 
 @cache
 def default_muap_table() -> MuapNormTable:
     """The packaged table (muap-norms.md values with their status and source)."""
-    text = files("edxkit.norms").joinpath("muap_norms.csv").read_text(encoding="utf-8")
-    return _parse(text, "edxkit/norms/muap_norms.csv")
+    return _table(packaged_table("muap_norms.csv", _COLUMNS, "table version"))
 
 
-def _parse(text: str, where: str) -> MuapNormTable:
-    lines = text.splitlines()
-    comments = [line for line in lines if line.startswith("#")]
-    version = next(
-        (c.split("table version", 1)[1].strip() for c in comments if "table version" in c), "unversioned"
-    )
-    body = "\n".join(line for line in lines if not line.startswith("#"))
-    reader = csv.DictReader(io.StringIO(body))
-    missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise EdxInputError(where, "header", f"missing columns: {', '.join(missing)}")
-    rows = tuple(_row(where, n + 2 + len(comments), row) for n, row in enumerate(reader))
-    return MuapNormTable(name=where, version=version, rows=rows)
+def _table(table: CsvTable) -> MuapNormTable:
+    rows = tuple(_row(table.name, line, row) for line, row in table.rows)
+    return MuapNormTable(name=table.name, version=table.version, rows=rows)
 
 
 def _row(where: str, line: int, row: dict[str, str]) -> MuapNorm:
-    values: dict[str, float | None] = {}
-    for key in _NUMBERS:
-        text = (row.get(key) or "").strip()
-        try:
-            values[key] = float(text) if text else None
-        except ValueError:
-            raise EdxInputError(where, f"line {line}: {key}", f"{text!r} is not a number") from None
+    values = {key: optional_number(where, line, row, key) for key in _NUMBERS}
     parameter = (row.get("parameter") or "").strip()
     if parameter not in PARAMETERS:
         raise EdxInputError(
