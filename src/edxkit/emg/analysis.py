@@ -37,7 +37,7 @@ from edxkit.emg.result import MotorUnitResult, NeedleResult
 from edxkit.emg.spontaneous import SpontaneousResult, analyze_spontaneous, merge_spontaneous
 from edxkit.emg.stability import stability
 from edxkit.emg.summary import summarize
-from edxkit.emg.windows import OVERLAP_S, WINDOW_S, Window, memory_windows, read_windows
+from edxkit.emg.windows import OVERLAP_S, WINDOW_S, Window, memory_windows, recording_windows
 from edxkit.norms.muap import MuapNormTable
 from edxkit.waveform import Waveform
 
@@ -271,14 +271,14 @@ def analyze_needle_file(
     settings = settings or EmgSettings()
     with open_recording(path) as recording:
         info = recording.channel(channel)
-    return analyze_windows(
-        read_windows(path, channel, window_s=settings.window_s, overlap_s=settings.overlap_s),
-        source=str(path),
-        channel=info.label,
-        fs_hz=info.fs_hz,
-        duration_s=info.duration_s,
-        muscle=muscle,
-        age_years=age_years,
-        condition=condition,
-        settings=settings,
-    )
+        return analyze_windows(
+            recording_windows(recording, channel, window_s=settings.window_s, overlap_s=settings.overlap_s),
+            source=str(path),
+            channel=info.label,
+            fs_hz=info.fs_hz,
+            duration_s=info.duration_s,
+            muscle=muscle,
+            age_years=age_years,
+            condition=condition,
+            settings=settings,
+        )

@@ -12,11 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
-from edxkit.io.dispatch import open_recording
+from edxkit.io.base import RecordingFile
 from edxkit.waveform import Quality, Waveform
 
 WINDOW_S = 20.0
@@ -57,17 +56,20 @@ def core(spans_s: list[tuple[float, float]], i: int) -> tuple[float, float]:
     return lo, hi
 
 
-def read_windows(
-    path: str | Path, channel: int | str = 0, *, window_s: float = WINDOW_S, overlap_s: float = OVERLAP_S
+def recording_windows(
+    recording: RecordingFile,
+    channel: int | str = 0,
+    *,
+    window_s: float = WINDOW_S,
+    overlap_s: float = OVERLAP_S,
 ) -> Iterator[Window]:
-    """Yield the windows of one channel of a recording, read lazily one at a time."""
-    with open_recording(path) as recording:
-        info = recording.channel(channel)
-        all_spans = spans(info.duration_s, window_s, overlap_s)
-        for i, (start, stop) in enumerate(all_spans):
-            wave = recording.read(channel, start_s=start, stop_s=stop)
-            lo, hi = core(all_spans, i)
-            yield Window(wave, start, lo, hi)
+    """Yield the windows of one channel of an open recording, read lazily one at a time."""
+    info = recording.channel(channel)
+    all_spans = spans(info.duration_s, window_s, overlap_s)
+    for i, (start, stop) in enumerate(all_spans):
+        wave = recording.read(channel, start_s=start, stop_s=stop)
+        lo, hi = core(all_spans, i)
+        yield Window(wave, start, lo, hi)
 
 
 def memory_windows(
