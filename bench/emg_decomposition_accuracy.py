@@ -36,6 +36,7 @@ import numpy as np
 from edxkit.emg.decompose import Decomposition, decompose
 from edxkit.emg.prepare import prepare
 from edxkit.simulate.emg import simulate_needle
+from firing_match import n_matched
 
 MUSCLES = ("biceps_brachii", "tibialis_anterior", "first_dorsal_interosseous", "deltoid")
 PATHOLOGIES = ("normal", "neurogenic", "myopathic")
@@ -43,25 +44,6 @@ CONDITIONS = ("minimal", "moderate")
 RATES = (48000.0, 23437.5)
 TOL_S = 0.0005
 VERBOSE = False
-
-
-def n_matched(ref: np.ndarray, mine: np.ndarray, tol_s: float = TOL_S) -> int:
-    """Firings of ``ref`` with a firing of ``mine`` within ``tol_s`` (one-to-one, greedy in time)."""
-    if ref.size == 0 or mine.size == 0:
-        return 0
-    mine = np.sort(mine)
-    used = np.zeros(mine.size, dtype=bool)
-    j = np.searchsorted(mine, ref)
-    count = 0
-    for i, t in enumerate(np.sort(ref)):
-        best, best_d = -1, tol_s
-        for k in (j[i] - 1, j[i]):
-            if 0 <= k < mine.size and not used[k] and abs(mine[k] - t) <= best_d:
-                best, best_d = k, abs(mine[k] - t)
-        if best >= 0:
-            used[best] = True
-            count += 1
-    return count
 
 
 @dataclass
@@ -87,7 +69,7 @@ def score(
     counts = {}
     for i, u in enumerate(truth):
         for d in dec.units:
-            m = n_matched(u.firing_times_s, d.firing_times_s)
+            m = n_matched(u.firing_times_s, d.firing_times_s, TOL_S)
             if m:
                 counts[(i, d.id)] = m
     assigned: dict[int, int] = {}

@@ -38,6 +38,7 @@ from edxkit.emg.decompose import DecomposedUnit, decompose
 from edxkit.emg.prepare import Prepared, prepare
 from edxkit.io.dispatch import read_waveform
 from edxkit.io.eaf import EafAnnotation, read_eaf
+from firing_match import n_matched
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 RECORDS = [
@@ -75,24 +76,6 @@ def offset_s(ref: np.ndarray, mine: np.ndarray) -> float:
     mode = 0.5 * (edges[np.argmax(hist)] + edges[np.argmax(hist) + 1])
     near = d[np.abs(d - mode) <= 0.00025]
     return float(np.median(near)) if near.size else float(mode)
-
-
-def n_matched(ref: np.ndarray, mine: np.ndarray, tol_s: float) -> int:
-    """Reference firings with a firing of ``mine`` within ``tol_s`` (one-to-one, greedy in time)."""
-    if ref.size == 0 or mine.size == 0:
-        return 0
-    used = np.zeros(mine.size, dtype=bool)
-    count = 0
-    j = np.searchsorted(mine, ref)
-    for i, t in enumerate(ref):
-        best, best_d = -1, tol_s
-        for k in (j[i] - 1, j[i]):
-            if 0 <= k < mine.size and not used[k] and abs(mine[k] - t) <= best_d:
-                best, best_d = k, abs(mine[k] - t)
-        if best >= 0:
-            used[best] = True
-            count += 1
-    return count
 
 
 def reference_template(prep: Prepared, times_s: np.ndarray, half: int) -> np.ndarray:
