@@ -152,3 +152,35 @@ def test_real_physionet_records_are_classified_without_error() -> None:
         result = analyze_needle_file(folder / f"{name}.hea", muscle="tibialis_anterior", age_years=50)
         assert result.classification is not None
         assert result.fs_hz == 4000.0
+
+
+def _rest_study(tmp_path: Path, seconds: float) -> tuple[object, object]:
+    from edxkit.model import Study
+
+    path = _edf(tmp_path, f"rest_{seconds:g}.edf", condition="rest", duration_s=seconds, fs_hz=10000.0)
+    study = Study.model_validate(
+        {
+            "id": "rest",
+            "patient": {"id": "p", "age": 50},
+            "performed": "2026-01-01",
+            "emg": [
+                {
+                    "muscle": "deltoid",
+                    "side": "left",
+                    "recordings": [{"file": str(path), "condition": "rest"}],
+                }
+            ],
+        }
+    )
+    return study, study.emg[0]
+
+
+def test_absent_spontaneous_activity_is_graded_0_only_after_2_s_of_rest(tmp_path: Path) -> None:
+    from edxkit.emg.muscle import analyze_muscle
+
+    short = analyze_muscle(*_rest_study(tmp_path, 1.0))  # type: ignore[arg-type]
+    long = analyze_muscle(*_rest_study(tmp_path, 3.0))  # type: ignore[arg-type]
+    assert short is not None and long is not None
+    assert "fibrillations" not in short.grades and any("2 s" in n for n in short.notes)
+    assert short.findings is not None and short.findings.fibrillations is None
+    assert long.grades["fibrillations"] == "0" and long.notes == []
