@@ -155,7 +155,7 @@ def _template(path: Path, item: ET.Element, where: str) -> EafTemplate:
     chan = _child(item, "chan")
     return EafTemplate(
         unit=int(_number(path, item, "unit", where)),
-        chan=int(float(chan.text)) if chan is not None and chan.text else 1,
+        chan=int(_number(path, item, "chan", where)) if chan is not None and chan.text else 1,
         data_uv=data / gain * _UV_PER[unit_name],
         index=int(index),
         fs_hz=rate,
