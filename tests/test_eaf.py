@@ -60,6 +60,7 @@ def test_template_in_adu_with_gain_500_per_mv_is_returned_in_uv(tmp_path: Path) 
         ("0.1 1 1\n0.2 x 1", "", "emglab_spike_events[2]"),
         ("-0.1 1 1", "", "emglab_spike_events[1]"),
         ("0.1 1.5 1", "", "emglab_spike_events[1]"),
+        ("0.1 1 inf", "", "emglab_spike_events[1]"),
         ("0.1 2 1", TEMPLATE.format(index=9, units="mV"), "emglab_freeform.template.I1.index"),
         ("0.1 2 1", TEMPLATE.format(index=2, units="volts?"), "emglab_freeform.template.I1.units"),
         (

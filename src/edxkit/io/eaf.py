@@ -112,9 +112,12 @@ def _events(path: Path, root: ET.Element) -> tuple[FloatArray, IntArray, IntArra
             raise EdxInputError(path, field_name, f"time {t:g} s is not a finite time ≥ 0")
         if not math.isfinite(u) or u != int(u) or u < 0:
             raise EdxInputError(path, field_name, f"unit {u:g} is not a whole number ≥ 0")
+        c = values.get("chan", 1.0)
+        if not math.isfinite(c) or c != int(c) or c < 0:
+            raise EdxInputError(path, field_name, f"channel {c:g} is not a whole number ≥ 0")
         times.append(t)
         units.append(int(u))
-        chans.append(int(values.get("chan", 1)))
+        chans.append(int(c))
     return (
         np.asarray(times, dtype=np.float64),
         np.asarray(units, dtype=np.int64),
