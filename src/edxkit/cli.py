@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,9 @@ from edxkit.errors import EdxInputError
 from edxkit.io.base import RecordingFile, RecordingInfo
 from edxkit.io.dispatch import open_recording
 from edxkit.waveform import Quality
+
+if TYPE_CHECKING:
+    from edxkit.ncs.nerve import NcsSettings
 
 app = typer.Typer(
     name="edx",
@@ -147,18 +150,23 @@ def analyze(
     """Measure every waveform of a study and compare each value with the normal limits."""
     from edxkit.analyze import analyze_study
     from edxkit.io.study import load_study
+    from edxkit.text import format_result
+
+    result = analyze_study(load_study(study), _ncs_settings(norms, criteria))
+    typer.echo(json.dumps(result.to_dict(), indent=2) if as_json else format_result(result))
+
+
+def _ncs_settings(norms: Path | None, criteria: str | None) -> NcsSettings:
+    """NCS settings from the ``--norms`` table and ``--criteria`` name (checked)."""
     from edxkit.ncs.conduction import DEFAULT_CRITERIA, block_criteria
     from edxkit.ncs.nerve import NcsSettings
     from edxkit.norms import default_table, load_table
-    from edxkit.text import format_result
 
     chosen = criteria or DEFAULT_CRITERIA
     if chosen not in block_criteria():
         known = ", ".join(block_criteria())
         raise EdxInputError("--criteria", "name", f"unknown criteria set {chosen!r}; known: {known}")
-    settings = NcsSettings(norms=load_table(norms) if norms else default_table(), criteria=chosen)
-    result = analyze_study(load_study(study), settings)
-    typer.echo(json.dumps(result.to_dict(), indent=2) if as_json else format_result(result))
+    return NcsSettings(norms=load_table(norms) if norms else default_table(), criteria=chosen)
 
 
 @app.command()
@@ -221,6 +229,193 @@ def simulate(
 
     path = simulate_study(scenario, out, seed=seed)
     typer.echo(f"wrote {path} and {path.parent / 'truth.json'}")
+
+
+@app.command()
+def report(
+    source: Annotated[
+        Path, typer.Argument(help="Study file or folder, or a report JSON (edxkit.report/1) to render again")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="OUT.html, OUT.pdf, OUT.fhir.json (FHIR R4) or OUT.json")
+    ],
+    paper: Annotated[str, typer.Option(help="a4 | letter")] = "a4",
+    impression: Annotated[
+        str | None, typer.Option(help="The physician's impression text, or @FILE to read it from a file")
+    ] = None,
+    sign: Annotated[str | None, typer.Option("--sign", help="Sign the report as this physician")] = None,
+    figures: Annotated[bool, typer.Option(help="Include the waveform figures")] = True,
+    norms: Annotated[Path | None, typer.Option(help="A lab's own normal-limits table (CSV)")] = None,
+    criteria: Annotated[str | None, typer.Option(help="Conduction block criteria set")] = None,
+) -> None:
+    """Write the physician's report of a study (or render a saved report JSON) as HTML, PDF, FHIR or JSON."""
+    from edxkit.report.files import is_report_file, load_report, output_format, write_report
+    from edxkit.report.states import ReportStateError, set_impression
+    from edxkit.report.states import sign as sign_report
+
+    output_format(output)
+    if is_report_file(source):
+        doc = load_report(source)
+    else:
+        from edxkit.analyze import analyze_study
+        from edxkit.io.study import load_study
+        from edxkit.report.build import build_report
+
+        study = load_study(source)
+        doc = build_report(study, analyze_study(study, _ncs_settings(norms, criteria)), figures=figures)
+    try:
+        if impression is not None:
+            doc = set_impression(doc, _text_option(impression, "--impression"))
+        if sign is not None:
+            doc = sign_report(doc, signer=sign)
+    except ReportStateError as exc:
+        raise EdxInputError(source, "signature", str(exc)) from None
+    write_report(doc, output, paper=paper)
+    typer.echo(f"{output}: {doc.signature.state} report of study {doc.header.study_id}")
+
+
+@app.command(name="sign")
+def sign_command(
+    report_file: Annotated[Path, typer.Argument(help="Draft report JSON (edxkit.report/1)")],
+    by: Annotated[str, typer.Option("--by", help="Name of the signing physician")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Signed report JSON (default: in place)")
+    ] = None,
+) -> None:
+    """Sign a draft report JSON: it becomes immutable, with the signer, the time and its SHA-256."""
+    from edxkit.report.files import load_report, write_report
+    from edxkit.report.states import ReportStateError, sign
+
+    try:
+        signed = sign(load_report(report_file), signer=by)
+    except ReportStateError as exc:
+        raise EdxInputError(report_file, "signature", str(exc)) from None
+    write_report(signed, output or report_file)
+    typer.echo(f"{output or report_file}: signed by {by}, sha256 {signed.signature.content_hash}")
+
+
+@app.command()
+def addendum(
+    report_file: Annotated[Path, typer.Argument(help="Signed report JSON (edxkit.report/1)")],
+    by: Annotated[str, typer.Option("--by", help="Author of the addendum")],
+    text: Annotated[str, typer.Option(help="The addendum, or @FILE to read it from a file")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Amended report JSON (default: in place)")
+    ] = None,
+) -> None:
+    """Add a signed addendum to a signed report; the report itself stays as it was signed."""
+    from edxkit.report.files import load_report, write_report
+    from edxkit.report.states import ReportStateError, add_addendum
+
+    try:
+        amended = add_addendum(load_report(report_file), text=_text_option(text, "--text"), author=by)
+    except ReportStateError as exc:
+        raise EdxInputError(report_file, "signature", str(exc)) from None
+    write_report(amended, output or report_file)
+    typer.echo(f"{output or report_file}: addendum {len(amended.signature.addenda)} by {by}")
+
+
+def _text_option(value: str, option: str) -> str:
+    """An option's text, or the contents of the file it names with a leading ``@``."""
+    if not value.startswith("@"):
+        return value
+    try:
+        return Path(value[1:]).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise EdxInputError(value[1:], option, exc.strerror or str(exc)) from None
+
+
+@app.command()
+def batch(
+    directory: Annotated[Path, typer.Argument(help="Folder of recordings and study folders, or one file")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="OUT.parquet: recordings; OUT.motor_units.parquet: motor units; OUT.ncs.parquet: NCS",
+        ),
+    ],
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT (default: local processes)")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: every core)")] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip files already ok in OUT (keep their rows); retry failures")
+    ] = False,
+    muscle: Annotated[str | None, typer.Option(help="Muscle of recordings outside study folders")] = None,
+    age: Annotated[float | None, typer.Option(help="Patient age in years (outside study folders)")] = None,
+    condition: Annotated[
+        str | None, typer.Option(help="rest | minimal | moderate | maximal (inferred when not given)")
+    ] = None,
+    manifest: Annotated[
+        Path | None, typer.Option(help="CSV file,muscle,age,condition,channel (files relative to the CSV)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+) -> None:
+    """Analyse every needle recording (.edf .bdf .hea .npy) and study folder under DIRECTORY into tables.
+
+    A folder with study.yaml or study.json is one study: its needle recordings and its nerve studies.
+
+    CSV sweeps outside study folders are listed as skipped (they have no nerve or site to judge them by).
+
+    A file that fails is a row with status "error" and its message; the run goes on (exit code 0).
+
+    Tables are written atomically every minute and at the end; --resume continues an interrupted run.
+
+    Without --resume an existing OUT (and its .motor_units/.ncs files) is replaced.
+    """
+    from edxkit.batch import describe, output_paths, run_batch
+
+    tables = run_batch(
+        [directory],
+        output,
+        resume=resume,
+        workers=workers,
+        scheduler=scheduler,
+        muscle=muscle,
+        age_years=age,
+        condition=condition,
+        manifest=manifest,
+        progress=not quiet,
+    )
+    typer.echo(describe(tables, output_paths(output)))
+
+
+@app.command()
+def serve(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="Database URL (default: $EDX_DB_URL, else SQLite file edxkit.db in this folder)"
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="Add a demo study to an empty database")
+    ] = True,
+) -> None:
+    """Start the clinic's web interface: migrations first; first users and a demo study on first start.
+
+    On an empty database the users admin, physician and technologist are created with the passwords in
+    $EDX_ADMIN_PASSWORD, $EDX_PHYSICIAN_PASSWORD and $EDX_TECHNOLOGIST_PASSWORD, or random ones printed once.
+    """
+    import uvicorn
+
+    from edxkit.store.db import sqlite_url
+    from edxkit.web import create_app
+    from edxkit.web.demo import ensure_demo_study, ensure_first_users
+
+    url = db or os.environ.get("EDX_DB_URL") or sqlite_url(Path.cwd() / "edxkit.db")
+    web_app = create_app(url)
+    database = web_app.state.edx.db
+    for username, password in ensure_first_users(database).items():
+        typer.echo(f"first start: user {username!r} password {password!r} (shown once; change it)")
+    if demo and ensure_demo_study(database) is not None:
+        typer.echo("first start: demo study added (simulated scenario carpal_tunnel_mild)")
+    typer.echo(f"edxkit on http://{host}:{port} (database {database.url})")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
 @schema_app.command("study")
