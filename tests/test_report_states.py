@@ -133,3 +133,14 @@ def test_cli_report_rejects_an_unknown_output_format(tmp_path, edx) -> None:
     result = edx("report", "examples/carpal_tunnel", "-o", tmp_path / "report.docx")
     assert result.exit_code == 2
     assert "unknown report format" in result.stderr
+
+
+def test_written_report_gets_ordinary_file_permissions(tmp_path) -> None:
+    import os
+
+    from edxkit.report.files import write_report
+
+    path = write_report(example_report(), tmp_path / "report.json")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
