@@ -179,3 +179,11 @@ def test_minmax_decimation_draws_a_spike_at_its_time() -> None:
     reduced, step = decimate_minmax(values, 600)
     drawn_at = int(np.argmin(reduced)) * step
     assert abs(drawn_at - 7_777) <= 2 * step
+
+
+def test_sentences_keep_acronyms_in_capitals() -> None:
+    from edxkit.report.labels import in_sentence
+
+    assert in_sentence("Polyphasic MUAPs") == "polyphasic MUAPs"
+    assert in_sentence("Mean MUAP duration") == "mean MUAP duration"
+    assert in_sentence("Onset latency") == "onset latency"

@@ -91,8 +91,8 @@ def lower_first(text: str) -> str:
 
 def in_sentence(label: str) -> str:
     """A heading inside a sentence: ``Onset latency`` → ``onset latency``; acronyms stay (``MUAP``)."""
-    first = label.split(" ", 1)[0]
-    return label if len(first) > 1 and first.isupper() else label.lower()
+    words_ = label.split(" ")
+    return " ".join(w if len(w) > 1 and w.removesuffix("s").isupper() else w.lower() for w in words_)
 
 
 def muscle_label(muscle: str, *, capitalized: bool = True) -> str:
