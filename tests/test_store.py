@@ -19,7 +19,7 @@ import pytest
 import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, select, text, update
+from sqlalchemy import create_engine, func, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from edxkit.analyze import analyze_study
@@ -77,7 +77,7 @@ from edxkit.store import (
 from edxkit.store import auth as store_auth
 from edxkit.store.blobs import encode_samples
 from edxkit.store.migrate import current, downgrade, head, upgrade
-from edxkit.store.models import Base
+from edxkit.store.models import Base, WebSession
 from edxkit.store.studies import count_rows
 from edxkit.waveform import Waveform
 
@@ -583,6 +583,94 @@ def test_report_draft_with_a_stale_version_is_refused(db: Database, users: dict[
         add_report_addendum(s, users["doc"], sid, "too early")
 
 
+def test_first_draft_save_refuses_to_overwrite_a_draft_saved_since(
+    db: Database, users: dict[str, User]
+) -> None:
+    """expected_version None means "I saw no draft": a draft saved meanwhile is a conflict, not replaced."""
+    sid = _import(db, users["tech"], CARPAL)
+    _draft(db, users, sid)
+    with db.transaction() as s:
+        edit_impression(s, users["doc"], sid, "Saved by the first physician.", expected_version=1)
+    with db.transaction() as s, materialized(s, sid) as study:
+        stale = build_report(study, analyze_study(study), figures=False)
+    with pytest.raises(ConcurrentEditError, match="changed by someone else"), db.transaction() as s:
+        save_draft(s, users["doc"], sid, stale, expected_version=None)
+    with db.transaction() as s:
+        row = get_report(s, sid)
+        assert row is not None and row.version == 2
+        assert row.document["impression"]["text"] == "Saved by the first physician."
+
+
+def test_sign_fails_when_the_study_changed_after_the_signer_saw_it_and_locks_the_study_version(
+    db: Database, users: dict[str, User]
+) -> None:
+    sid = _import(db, users["tech"], CARPAL)
+    _draft(db, users, sid)
+    with db.transaction() as s:
+        enter_value(s, users["tech"], sid, expected_version=1, field="amplitude_mv", value=0.5, **ULNAR_WRIST)
+    with pytest.raises(ConcurrentEditError, match="study"), db.transaction() as s:
+        sign_report(s, users["doc"], sid, expected_version=1, expected_study_version=1)
+    with db.transaction() as s:
+        row = get_report(s, sid)
+        assert row is not None and row.signed_at is None and get_study(s, sid).version == 2
+    with db.transaction() as s:
+        sign_report(s, users["doc"], sid, expected_version=1, expected_study_version=2)
+    with db.transaction() as s:
+        assert get_study(s, sid).version == 3  # the sign bumped it: edits made on version 2 now fail
+
+
+def test_edit_that_read_the_study_before_a_sign_committed_fails_instead_of_changing_it(
+    db: Database, users: dict[str, User]
+) -> None:
+    """The sign bumps the study version, so an edit racing it fails its UPDATE's version check."""
+    sid = _import(db, users["tech"], CARPAL)
+    _draft(db, users, sid)
+    with pytest.raises(ConcurrentEditError), db.transaction() as s:
+        study = get_study(s, sid)
+        assert study.version == 1  # read before the sign
+        with db.transaction() as other:
+            sign_report(other, users["doc"], sid, expected_version=1, expected_study_version=1)
+        study.indication = "changed after the report was signed"
+        s.flush()
+    with db.transaction() as s:
+        assert get_study(s, sid).indication != "changed after the report was signed"
+
+
+def test_edit_losing_a_same_version_race_raises_concurrent_edit_error_from_the_transaction(
+    db: Database, users: dict[str, User]
+) -> None:
+    """The failed flush used to surface as InvalidRequestError/PendingRollbackError (a 500 in the app)."""
+    sid = _import(db, users["tech"], CARPAL)
+    with pytest.raises(ConcurrentEditError, match="reload"), db.transaction() as s:
+        assert get_study(s, sid).version == 1  # this session's identity map keeps version 1
+        with db.transaction() as other:
+            enter_value(
+                other, users["tech"], sid, expected_version=1, field="amplitude_mv", value=5.0, **ULNAR_WRIST
+            )
+        enter_value(s, users["doc"], sid, expected_version=1, field="amplitude_mv", value=6.0, **ULNAR_WRIST)
+    with db.transaction() as s:
+        row = get_study(s, sid)
+        assert row.version == 2 and _site(row, "ulnar", "motor", "wrist")["amplitude_mv"] == 5.0
+
+
+def test_two_simultaneous_addenda_taking_the_same_number_give_concurrent_edit_error_and_keep_one(
+    db: Database, users: dict[str, User]
+) -> None:
+    sid = _import(db, users["tech"], CARPAL)
+    _draft(db, users, sid)
+    with db.transaction() as s:
+        sign_report(s, users["doc"], sid, expected_version=1)
+    with pytest.raises(ConcurrentEditError), db.transaction() as s:
+        row = get_report(s, sid)
+        assert row is not None and row.addenda == []  # read before the other addendum commits
+        with db.transaction() as other:
+            add_report_addendum(other, users["doc"], sid, "First addendum.")
+        add_report_addendum(s, users["doc"], sid, "Second addendum, same number.")
+    with db.transaction() as s:
+        row = get_report(s, sid)
+        assert row is not None and [a.text for a in row.addenda] == ["First addendum."]
+
+
 # ---------------------------------------------------------------- users and roles
 
 
@@ -614,6 +702,65 @@ def test_permission_table_technologist_enters_physician_signs_admin_manages_user
         (entry,) = audit_entries(s, action="user.update")
         assert entry.before is not None and entry.after is not None
         assert (entry.before["active"], entry.after["active"]) == (True, False)
+
+
+def test_new_password_or_deactivation_ends_the_users_sessions_except_the_one_making_the_change(
+    db: Database, users: dict[str, User]
+) -> None:
+    with db.transaction() as s:
+        phil = s.get(User, users["doc"].id)
+        assert phil is not None
+        tokens = [start_session(s, phil)[0] for _ in range(3)]
+    with db.transaction() as s:
+        update_user(s, users["doc"], "phil", password="new-doc-passw", keep_token=tokens[0])
+    with db.transaction() as s:
+        assert [session_user(s, t) is not None for t in tokens] == [True, False, False]
+    with db.transaction() as s:
+        update_user(s, users["admin"], "phil", password="other-doc-passw")
+        assert session_user(s, tokens[0]) is None
+        phil = s.get(User, users["doc"].id)
+        assert phil is not None
+        kept = start_session(s, phil)[0]
+        update_user(s, users["admin"], "phil", full_name="Dr Phil B.")  # a name change keeps sessions
+        assert session_user(s, kept) is not None
+        update_user(s, users["admin"], "phil", active=False)
+        assert s.scalar(select(func.count()).select_from(WebSession)) == 0
+    with db.transaction() as s:
+        update_user(s, users["admin"], "phil", active=True)
+        assert session_user(s, kept) is None  # reactivating does not revive an ended session
+
+
+@pytest.mark.parametrize("name", ["a/b", "dr smith", "..", "x?y", "x#y", "50%", "/admin", "tab\tname"])
+def test_usernames_with_slashes_spaces_or_url_characters_are_refused_at_creation(
+    db: Database, users: dict[str, User], name: str
+) -> None:
+    with pytest.raises(ValueError, match="letters, digits and"), db.transaction() as s:
+        create_user(s, users["admin"], username=name, password="long-passw", role="technologist")
+    with db.transaction() as s:
+        made = create_user(
+            s, users["admin"], username="jane.doe-2@clinic", password="long-passw", role="physician"
+        )
+        assert made.username == "jane.doe-2@clinic"
+
+
+def test_study_file_with_yaml_aliases_is_refused_before_expansion(
+    db: Database, users: dict[str, User], tmp_path: Path
+) -> None:
+    folder = tmp_path / "alias"
+    shutil.copytree(CARPAL, folder)
+    text_ = (folder / "study.yaml").read_text()
+    bomb = "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 8)}]\n" for i in range(1, 10)
+    )  # 9 * 8**9 = 1.2e9 nodes once expanded
+    (folder / "study.yaml").write_text(text_.replace("id: S-0001", "id: S-ALIAS") + bomb)
+    start = time.perf_counter()
+    with pytest.raises(EdxInputError, match=r"line \d+: YAML aliases are not allowed in a study file"):
+        load_study(folder)
+    with pytest.raises(EdxInputError, match="aliases"), db.transaction() as s:
+        import_study(s, users["tech"], folder)
+    assert time.perf_counter() - start < 1.0
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(StudyRow)) == 0
 
 
 def test_password_hashes_are_argon2id_with_rfc9106_parameters_and_verify() -> None:

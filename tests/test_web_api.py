@@ -499,3 +499,246 @@ def test_responses_carry_csp_nosniff_and_server_timing_headers(site):
     assert "script-src 'self'" in csp and "frame-ancestors 'self'" in csp and "unsafe-eval" not in csp
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["server-timing"].startswith("app;dur=")
+
+
+# ---------------------------------------------------------------- review fixes: reports, sessions, input
+
+
+def _report_form(client: Client, pk: int) -> dict[str, str]:
+    """The study and report versions the report page's forms carry (as the browser would send them)."""
+    page = client.get(f"/studies/{pk}/report").text
+    return dict(re.findall(r'name="(study_version|report_version)" value="([^"]*)"', page))
+
+
+def _stored_report(app, pk: int):
+    from edxkit.store.models import ReportRow
+
+    with app.state.edx.db.sessions() as session:
+        return session.scalar(select(ReportRow).where(ReportRow.study_id == pk))
+
+
+def test_second_impression_from_a_page_without_a_draft_is_409_and_a_stale_page_cannot_sign(site):
+    app, _, _, root = site
+    pk = import_folder(app, copy_study(small_study(), root / "lost", "WEB-LOST-UPDATE"))
+    first, second = Client(app, "physician"), Client(app, "physician")
+    seen_first, seen_second = _report_form(first, pk), _report_form(second, pk)
+    assert seen_first["report_version"] == seen_second["report_version"] == ""  # no draft saved yet
+    saved = first.post(f"/studies/{pk}/report/impression", {"text": "Impression A.", **seen_first})
+    assert saved.status_code == 303, saved.text
+    lost = second.post(f"/studies/{pk}/report/impression", {"text": "Impression B.", **seen_second})
+    assert lost.status_code == 409 and "changed by someone else" in lost.text
+    stale_sign = second.post(f"/studies/{pk}/report/sign", seen_second)  # B never saw "Impression A."
+    assert stale_sign.status_code == 409
+    row = _stored_report(app, pk)
+    assert row.signed_at is None and row.document["impression"]["text"] == "Impression A."
+    current = _report_form(second, pk)
+    assert current["report_version"] == str(row.version)
+    assert second.post(f"/studies/{pk}/report/sign", current).status_code == 303
+    assert _stored_report(app, pk).document["impression"]["text"] == "Impression A."
+
+
+def test_sign_racing_a_study_edit_that_commits_first_is_409_and_signs_nothing(site, monkeypatch):
+    from edxkit.store.edits import enter_value
+    from edxkit.store.models import User
+    from edxkit.web.routes import report as report_routes
+
+    app, _, _, root = site
+    pk = import_folder(app, copy_study(small_study(), root / "race", "WEB-SIGN-RACE"))
+    physician = Client(app, "physician")
+    seen = _report_form(physician, pk)
+    real_save = report_routes.save_draft
+
+    def edit_commits_meanwhile(session, actor, study_pk, report, **kw):
+        with app.state.edx.db.transaction() as other:  # another request's transaction
+            tech = other.scalar(select(User).where(User.username == "technologist"))
+            enter_value(
+                other, tech, study_pk, expected_version=int(seen["study_version"]),
+                nerve="median", kind="motor", side="right", site="wrist", field="amplitude_mv", value=0.5,
+            )  # fmt: skip
+        return real_save(session, actor, study_pk, report, **kw)
+
+    monkeypatch.setattr(report_routes, "save_draft", edit_commits_meanwhile)
+    response = physician.post(f"/studies/{pk}/report/sign", seen)
+    assert response.status_code == 409, response.text
+    assert _stored_report(app, pk) is None  # the draft saved in the sign's transaction was rolled back
+    assert _version(app, pk) == int(seen["study_version"]) + 1
+
+
+def test_admin_password_change_ends_the_users_other_sessions(site):
+    app, *_ = site
+    admin = Client(app, "admin")
+    assert (
+        admin.post(
+            "/admin/users", {"username": "doc2", "password": "doc2-pass-1", "role": "physician"}
+        ).status_code
+        == 303
+    )
+    other_device = Client(app)
+    assert other_device.login("doc2", "doc2-pass-1").status_code == 303
+    assert other_device.get("/studies", follow_redirects=False).status_code == 200
+    assert admin.post("/admin/users/doc2", {"password": "doc2-pass-2"}).status_code == 303
+    assert other_device.get("/studies", follow_redirects=False).status_code == 303  # back to the login
+    assert admin.get("/admin/users").status_code == 200  # the admin's own session goes on
+
+
+@pytest.mark.parametrize("name", ["a/b", "dr smith", "x?y"])
+def test_username_with_a_slash_space_or_url_character_is_refused_with_a_message(site, name):
+    app, *_ = site
+    response = Client(app, "admin").post(
+        "/admin/users", {"username": name, "password": "long-password-1", "role": "technologist"}
+    )
+    assert response.status_code == 400 and "letters, digits and" in response.text
+
+
+def _zip_entries(entries: list[tuple[str, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytearray:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as zf:
+        for name, data in entries:
+            zf.writestr(name, data)
+    return bytearray(buffer.getvalue())
+
+
+def _damaged_zip(case: str, study_yaml: bytes) -> bytes:
+    import struct
+
+    if case == "corrupt_deflate":
+        data = _zip_entries([("study.yaml", study_yaml)])
+        start = data.index(b"PK\x03\x04") + 30 + len("study.yaml")
+        for k in range(start + 5, start + 60):
+            data[k] ^= 0x5A
+    elif case == "wrong_crc":
+        data = _zip_entries([("study.yaml", study_yaml)], zipfile.ZIP_STORED)
+        data[data.index(b"schema")] = ord("S")
+    elif case == "file_and_folder_same_name":
+        data = _zip_entries([("study.yaml", study_yaml), ("x", b"1"), ("x/y", b"2")])
+    else:  # "encrypted" sets the encryption flag, "unknown_method" the compression method 99
+        data = _zip_entries([("study.yaml", study_yaml)], zipfile.ZIP_STORED)
+        for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+            j = data.index(signature)
+            if case == "encrypted":
+                struct.pack_into("<H", data, j + flag_at, struct.unpack_from("<H", data, j + flag_at)[0] | 1)
+            else:
+                struct.pack_into("<H", data, j + method_at, 99)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("corrupt_deflate", "damaged"),
+        ("wrong_crc", "damaged"),
+        ("file_and_folder_same_name", "clashes with another member"),
+        ("encrypted", "encrypted"),
+        ("unknown_method", "compression method"),
+    ],
+)
+def test_damaged_or_unsupported_zip_is_400_with_a_message_not_500_and_writes_no_rows(site, case, message):
+    app, *_ = site
+    data = _damaged_zip(case, (small_study() / "study.yaml").read_bytes())
+    client = Client(app, "technologist")
+    with app.state.edx.db.sessions() as session:
+        before = count_rows(session)
+    client.http = type(client.http)(app, cookies=dict(client.http.cookies), raise_server_exceptions=False)
+    response = client.post("/studies/upload", files={"file": ("study.zip", data, "application/zip")})
+    assert response.status_code == 400, response.text[:300]
+    assert "nothing was stored" in response.text and message in response.text
+    with app.state.edx.db.sessions() as session:
+        assert count_rows(session) == before
+
+
+def test_upload_error_names_files_by_their_path_in_the_archive_not_the_server_temp_folder(site):
+    app, _, _, root = site
+    folder = copy_study(small_study(), root / "paths", "WEB-PATHS")
+    data = _zip(folder, drop="ncs/right_median_motor_elbow.csv")
+    response = Client(app, "technologist").post(
+        "/studies/upload", files={"file": ("study.zip", data, "application/zip")}
+    )
+    assert response.status_code == 400
+    assert "study/ncs/right_median_motor_elbow.csv: file: not found" in response.text
+    assert "edxkit-upload-" not in response.text and "/tmp" not in response.text
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    """A few hundred bytes of YAML whose aliases expand to 9 * 8**levels nodes (the "billion laughs")."""
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 8)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_aliases_in_an_uploaded_study_or_typed_tables_are_refused_at_once(site):
+    app, *_ = site
+    client = Client(app, "technologist")
+    study = (small_study() / "study.yaml").read_text().replace("id: ", "id: WEB-ALIAS-", 1)
+    start = time.perf_counter()
+    uploaded = client.post(
+        "/studies/upload", files={"file": ("study.yaml", study + _alias_bomb(), "application/x-yaml")}
+    )
+    typed = client.post(
+        "/studies/manual",
+        {
+            "study_id": "WEB-ALIAS",
+            "patient_id": "P",
+            "age": "50",
+            "performed": "2026-01-01",
+            "tables": _alias_bomb(),
+        },
+    )
+    assert time.perf_counter() - start < 2.0
+    for response in (uploaded, typed):
+        assert response.status_code == 400 and "YAML aliases are not allowed in a study file" in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "form"),
+    [
+        ("post", "/studies/{pk}/report/impression", {"text": "x", "report_version": "abc"}),
+        ("post", "/studies/{pk}/report/sign", {"report_version": "1.5"}),
+        ("post", "/studies/{pk}/report/sign", {"report_version": "-1"}),
+        ("get", "/studies/99999999999999999999", None),
+        ("get", "/studies/99999999999999999999/report", None),
+        ("get", "/api/waveforms/99999999999999999999", None),
+        ("get", "/api/studies/99999999999999999999/ncs/0", None),
+        ("get", "/admin/audit?study=99999999999999999999", None),
+    ],
+)
+def test_malformed_report_version_or_an_id_beyond_64_bits_is_422_not_500(site, method, url, form):
+    app, pk, *_ = site
+    client = Client(app, "physician")
+    client.http = type(client.http)(app, cookies=dict(client.http.cookies), raise_server_exceptions=False)
+    if method == "post":
+        response = client.post(url.format(pk=pk), {"study_version": _version(app, pk), **form})
+    else:
+        response = client.get(url, follow_redirects=False)
+    assert response.status_code == 422, (response.status_code, response.text[:200])
+    assert "invalid request" in response.text
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_serve_with_secure_cookies_marks_the_session_cookie_secure(tmp_path, monkeypatch, how):
+    import uvicorn
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from edxkit.cli import app as cli
+    from edxkit.store.auth import configure_password_hashing
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda web_app, **_: served.setdefault("app", web_app))
+    for role in ("ADMIN", "PHYSICIAN", "TECHNOLOGIST"):
+        monkeypatch.setenv(f"EDX_{role}_PASSWORD", f"{role.lower()}-pass-1")
+    args = ["serve", "--db", f"sqlite:///{tmp_path / 'serve.db'}", "--no-demo"]
+    if how == "option":
+        args.append("--secure-cookies")
+    else:
+        monkeypatch.setenv("EDX_SECURE_COOKIES", "1")
+    configure_password_hashing(time_cost=1, memory_cost_kib=1024, parallelism=1)
+    try:
+        result = CliRunner().invoke(cli, args)
+    finally:
+        configure_password_hashing()
+    assert result.exit_code == 0, result.output
+    client = Client(served["app"])
+    client.http = TestClient(served["app"], base_url="https://testserver")
+    cookie = client.login("physician", "physician-pass-1").headers["set-cookie"]
+    assert "edx_session=" in cookie and "Secure" in cookie
+    assert "--secure-cookies" in CliRunner().invoke(cli, ["serve", "--help"]).output

@@ -133,3 +133,30 @@ def test_role_may_do_exactly_the_actions_of_its_role(world: dict[str, Any], acti
         with app.state.edx.db.sessions() as session:
             after = count_rows(session)
         assert after == before, f"denied {action} by {role} changed rows"
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/api/studies/{pk}/markers", {"nerve_index": 0, "site_index": 0, "onset_ms": 3.5}),
+        (
+            "/api/studies/{pk}/values",
+            {"nerve_index": 0, "site_index": 0, "field": "duration_ms", "value": "6"},
+        ),
+        ("/api/studies/{pk}/findings", {"muscle_index": 0, "field": "recruitment", "value": "reduced"}),
+    ],
+)
+def test_edit_by_a_role_that_may_not_edit_is_refused_before_the_study_is_analysed(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, path: str, fields: dict[str, Any]
+) -> None:
+    from edxkit.web.routes import studies
+
+    def analysis_must_not_run(*_args: Any) -> Any:
+        raise AssertionError("the study was analysed for a user who may not edit it")
+
+    monkeypatch.setattr(studies, "_current", analysis_must_not_run)
+    pk = world["ids"]["edit"]
+    response = world["clients"]["admin"].post(
+        path.format(pk=pk), {"version": _version(world["app"], pk), **fields}
+    )
+    assert response.status_code == 403 and "study.edit" in response.json()["detail"]

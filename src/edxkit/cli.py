@@ -395,20 +395,34 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Add a demo study to an empty database")
     ] = True,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies/--no-secure-cookies",
+            envvar="EDX_SECURE_COOKIES",
+            help="Mark the sign-in cookies Secure (browsers send them over HTTPS only); use it whenever "
+            "users reach the app through HTTPS, e.g. behind a TLS reverse proxy "
+            "(or set $EDX_SECURE_COOKIES=1)",
+        ),
+    ] = False,
 ) -> None:
     """Start the clinic's web interface: migrations first; first users and a demo study on first start.
 
     On an empty database the users admin, physician and technologist are created with the passwords in
     $EDX_ADMIN_PASSWORD, $EDX_PHYSICIAN_PASSWORD and $EDX_TECHNOLOGIST_PASSWORD, or random ones printed once.
+
+    Served through HTTPS (a TLS reverse proxy in front of it), start it with --secure-cookies so the
+    session cookie never travels over plain HTTP; without HTTPS leave it off, or no one can sign in.
     """
     import uvicorn
 
     from edxkit.store.db import sqlite_url
     from edxkit.web import create_app
+    from edxkit.web.config import WebSettings
     from edxkit.web.demo import ensure_demo_study, ensure_first_users
 
     url = db or os.environ.get("EDX_DB_URL") or sqlite_url(Path.cwd() / "edxkit.db")
-    web_app = create_app(url)
+    web_app = create_app(url, settings=WebSettings(secure_cookies=secure_cookies))
     database = web_app.state.edx.db
     for username, password in ensure_first_users(database).items():
         typer.echo(f"first start: user {username!r} password {password!r} (shown once; change it)")

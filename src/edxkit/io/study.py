@@ -30,6 +30,34 @@ def find_study_file(path: str | Path) -> Path:
     return path
 
 
+class YamlAliasError(yaml.YAMLError):
+    """A YAML alias (``*name``) in a study file: refused, it could expand into billions of nodes."""
+
+    def __init__(self, mark: Any) -> None:
+        self.problem_mark = mark
+        self.problem = "YAML aliases are not allowed in a study file"
+        super().__init__(self.problem)
+
+
+class NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader refusing aliases (anchors alone are harmless and allowed).
+
+    An alias repeats an anchored node; nested aliases make a few hundred bytes expand into billions of
+    nodes (the "billion laughs" attack), tying up the process that loads them. A study file never needs
+    them, so the composer refuses the first alias event.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise YamlAliasError(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text safely (no Python objects) and without aliases (:class:`YamlAliasError`)."""
+    return yaml.load(text, Loader=NoAliasLoader)
+
+
 def read_document(path: Path) -> dict[str, Any]:
     """Parse YAML or JSON into a mapping; syntax errors name the line."""
     try:
@@ -44,7 +72,9 @@ def read_document(path: Path) -> dict[str, Any]:
             raise EdxInputError(path, f"line {exc.lineno}", f"invalid JSON: {exc.msg}") from None
     elif suffix in (".yaml", ".yml"):
         try:
-            doc = yaml.safe_load(text)
+            doc = load_yaml(text)
+        except YamlAliasError as exc:
+            raise EdxInputError(path, f"line {exc.problem_mark.line + 1}", exc.problem) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark is not None else "file"

@@ -97,6 +97,22 @@ def _check_new(username: str, role: str, password: str) -> None:
         raise ValueError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
 
 
+USERNAME_PUNCTUATION = frozenset("._-@")
+
+
+def _check_username(username: str) -> None:
+    """A new username is letters, digits and ``. _ - @``, starting with a letter or digit.
+
+    It appears in URLs (``/admin/users/{username}``): a ``/``, ``?``, ``#``, ``%``, space or a name like
+    ``..`` would name another address, so the user could never be managed.
+    """
+    if not username[:1].isalnum() or not all(ch.isalnum() or ch in USERNAME_PUNCTUATION for ch in username):
+        raise ValueError(
+            f"username {username!r} is not allowed: use letters, digits and . _ - @ only "
+            "(no spaces or slashes), starting with a letter or digit"
+        )
+
+
 def _user_view(user: User) -> dict[str, Any]:
     return {"username": user.username, "full_name": user.full_name, "role": user.role, "active": user.active}
 
@@ -119,6 +135,7 @@ def create_user(
     else:
         actor = require(session, actor, "user.manage")
     _check_new(username, role, password)
+    _check_username(username.strip())
     if session.scalar(select(User.id).where(User.username == username.strip())) is not None:
         raise ValueError(f"user {username!r} already exists")
     user = User(
@@ -149,8 +166,14 @@ def update_user(
     active: bool | None = None,
     password: str | None = None,
     full_name: str | None = None,
+    keep_token: str | None = None,
 ) -> User:
-    """Change a user's role, active flag, name or password (admins; anyone may change their own password)."""
+    """Change a user's role, active flag, name or password (admins; anyone may change their own password).
+
+    A new password or deactivation ends every sign-in session of the user (a session on a lost or
+    shared device must not outlive the password it was opened with), except the session whose cookie
+    token is ``keep_token`` (the one making the change, when users change their own password).
+    """
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFoundError(f"no user {username!r}")
@@ -176,6 +199,11 @@ def update_user(
         _check_new(user.username, user.role, password)
         user.password_hash = hash_password(password)
         after["password"] = "changed"
+    if password is not None or active is False:
+        ends = delete(WebSession).where(WebSession.user_id == user.id)
+        if keep_token is not None:
+            ends = ends.where(WebSession.token_sha256 != _token_hash(keep_token))
+        session.execute(ends)
     session.flush()
     record(session, actor, "user.update", "user", user.id, before=before, after=after)
     return user

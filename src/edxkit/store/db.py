@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from edxkit.store.errors import ConcurrentEditError
 
 DEFAULT_DB_NAME = "edxkit.db"
 
@@ -76,9 +79,25 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in a transaction: committed when the block ends, rolled back if it raises."""
-        with self.sessions() as session, session.begin():
-            yield session
+        """A session in a transaction: committed when the block ends, rolled back if it raises.
+
+        The rollback is explicit (not ``session.begin()``'s context manager, which answers a flush that
+        failed inside the block with "Can't operate on closed transaction" and hides the real error), so
+        the block's own exception is what the caller sees. A version check that failed at the final flush
+        (``StaleDataError``: a concurrent transaction changed the row first) becomes
+        :class:`ConcurrentEditError`.
+        """
+        with self.sessions() as session:
+            session.begin()
+            try:
+                yield session
+                session.commit()
+            except StaleDataError:
+                session.rollback()
+                raise ConcurrentEditError("record", "being saved", None, None) from None
+            except BaseException:
+                session.rollback()
+                raise
 
     def dispose(self) -> None:
         self.engine.dispose()

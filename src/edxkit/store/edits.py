@@ -75,8 +75,8 @@ def _apply(
 ) -> tuple[StudyRow, dict[str, Any], dict[str, Any]]:
     actor = require(session, actor, "study.edit")
     study = get_study(session, study_id)
+    ensure_editable(session, study)  # first: a signed study says so, whatever version the edit names
     check_version(study, expected_version)
-    ensure_editable(session, study)
     document = copy.deepcopy(study.document)
     before, after = mutate(document)
     try:
@@ -89,10 +89,11 @@ def _apply(
     study.document = document
     study.updated_at = utcnow()
     study.updated_by_id = actor.id
+    name = study.external_id  # a failed flush expires the row: read what the message needs first
     try:
         session.flush()
     except StaleDataError:
-        raise ConcurrentEditError("study", study.external_id, expected_version, None) from None
+        raise ConcurrentEditError("study", name, expected_version, None) from None
     record(session, actor, action, "study", study.external_id, before=before, after=after, study_id=study.id)
     return study, before, after
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -67,7 +68,8 @@ def _locked(row: ReportRow) -> None:
 
 
 def _check_version(row: ReportRow, expected_version: int | None) -> None:
-    if expected_version is not None and row.version != expected_version:
+    """``expected_version`` None means the caller saw no report row: an existing one is a conflict."""
+    if row.version != expected_version:
         raise ConcurrentEditError("report", str(row.id), expected_version, row.version)
 
 
@@ -83,11 +85,22 @@ def _sync_impression(session: Session, study: StudyRow, report: Report, actor: U
     row.updated_by_id = actor.id
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return "unique" in text or "duplicate key" in text
+
+
 def _flush(session: Session, row: ReportRow, expected_version: int | None) -> None:
+    """Flush; a concurrent save of the same row (version check or a second first-draft) is a conflict."""
+    name = "draft" if row.id is None else str(row.id)  # a failed flush expires the row: read it first
     try:
         session.flush()
     except StaleDataError:
-        raise ConcurrentEditError("report", str(row.id), expected_version, None) from None
+        raise ConcurrentEditError("report", name, expected_version, None) from None
+    except IntegrityError as exc:
+        if not _is_unique_violation(exc):
+            raise
+        raise ConcurrentEditError("report", name, expected_version, None) from None
 
 
 def save_draft(
@@ -98,7 +111,11 @@ def save_draft(
     *,
     expected_version: int | None = None,
 ) -> ReportRow:
-    """Store the draft ``report`` as the study's report (replacing the draft of ``expected_version``)."""
+    """Store the draft ``report`` as the study's report (replacing the draft of ``expected_version``).
+
+    ``expected_version`` is the report row version the user saw; None means they saw no saved draft, so
+    a row saved since (by anyone) raises :class:`ConcurrentEditError` instead of being overwritten.
+    """
     actor = require(session, actor, "report.draft")
     study = get_study(session, study_id)
     if report.signature.state != "draft":
@@ -154,15 +171,24 @@ def sign_report(
     study_id: int | str,
     *,
     expected_version: int,
+    expected_study_version: int | None = None,
     time: dt.datetime | None = None,
 ) -> ReportRow:
-    """Sign the draft (physicians only): signer, time and content hash; the row never changes again."""
+    """Sign the draft (physicians only): signer, time and content hash; the row never changes again.
+
+    The study row is locked in the same transaction by a version-checked UPDATE that bumps its version
+    (``UPDATE studies SET version = v + 1 WHERE id = ? AND version = v``): a study edit that committed
+    after the report was built makes the sign fail with :class:`ConcurrentEditError`, and an edit that
+    read the study before the sign committed fails its own version check, so a signed report always
+    matches the study it froze. ``expected_study_version`` is the study version the signer looked at.
+    """
     actor = require(session, actor, "report.sign")
     row = get_report(session, study_id)
     if row is None:
         raise NotFoundError(f"study {study_id!r} has no report to sign")
     _locked(row)
     _check_version(row, expected_version)
+    _lock_study(session, get_study(session, study_id), expected_study_version)
     signed = sign(Report.model_validate(row.document), signer=actor.display_name, time=time)
     assert signed.signature.signed_at is not None
     row.document = signed.model_dump(mode="json", by_alias=True)
@@ -185,6 +211,22 @@ def sign_report(
     return row
 
 
+def _lock_study(session: Session, study: StudyRow, expected_version: int | None) -> None:
+    """Check the study is at ``expected_version`` (when given) and bump its version, guarded by it."""
+    seen = study.version
+    if expected_version is not None and seen != expected_version:
+        raise ConcurrentEditError("study", study.external_id, expected_version, seen)
+    done = session.execute(
+        update(StudyRow)
+        .where(StudyRow.id == study.id, StudyRow.version == seen)
+        .values(version=seen + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentEditError("study", study.external_id, seen, None)
+    session.expire(study, ["version"])
+
+
 def add_report_addendum(session: Session, actor: User, study_id: int | str, text: str) -> ReportAddendum:
     """Append an addendum to the signed report (physicians only), chained to the report by hash."""
     actor = require(session, actor, "report.addendum")
@@ -203,7 +245,13 @@ def add_report_addendum(session: Session, actor: User, study_id: int | str, text
         content_hash=new.content_hash,
     )
     session.add(addendum)
-    session.flush()
+    name = str(row.id)  # a failed flush expires the row: read what the message needs first
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another addendum took this sequence number first
+        if not _is_unique_violation(exc):
+            raise
+        raise ConcurrentEditError("report", name, None, None) from None
     session.refresh(row, ["addenda"])
     record(
         session,

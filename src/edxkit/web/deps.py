@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Form, HTTPException, Path, Request
 
 from edxkit.store.auth import can, check_csrf, session_user
 from edxkit.store.errors import PermissionDeniedError
@@ -25,6 +25,12 @@ LOGIN_CSRF_COOKIE = "edx_login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_ID = 2**63 - 1
+"""The largest id or version a URL or form may name (a signed 64-bit integer; larger ones are 422)."""
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A database id in the URL: 1 to 2**63 - 1, else 422 (a larger one would overflow the database driver)."""
+VersionForm = Annotated[int, Form(ge=0, le=MAX_ID)]
+"""A study or report version sent by a form."""
 
 
 class NotSignedInError(Exception):

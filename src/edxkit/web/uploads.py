@@ -9,9 +9,11 @@ a row).
 
 from __future__ import annotations
 
+import lzma
 import shutil
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -80,11 +82,42 @@ def _unzip(name: str, archive: Path, dest: Path, *, max_unpacked: int) -> Path:
         for m in members:
             if m.is_dir():
                 continue
-            out = dest / m.filename
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(m) as src, out.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1024 * 1024)
+            try:
+                _extract(zf, m, dest / m.filename)
+            except _UNPACK_ERRORS as exc:
+                raise EdxInputError(name, m.filename, _unpack_reason(exc)) from None
     return _study_folder(name, dest)
+
+
+# What a damaged or unusual member raises while it is read: corrupt deflate/LZMA data, a wrong CRC or a
+# truncated stream, an encrypted member (RuntimeError), an unknown compression method
+# (NotImplementedError), a member whose path collides with another (``x`` and ``x/y``: OSError).
+_UNPACK_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    OSError,
+)
+
+
+def _extract(zf: zipfile.ZipFile, member: zipfile.ZipInfo, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zf.open(member) as src, out.open("wb") as dst:
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+
+
+def _unpack_reason(exc: BaseException) -> str:
+    """A reason without server paths (an OSError's text names the temporary folder)."""
+    if isinstance(exc, NotImplementedError):
+        return "the member uses a compression method this server does not support; zip it with deflate"
+    if isinstance(exc, RuntimeError) and "encrypt" in str(exc).lower():
+        return "encrypted (password-protected) archives are not accepted"
+    if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+        return "the member cannot be unpacked (its path clashes with another member of the archive)"
+    return "the archive is damaged (corrupt or truncated data); zip the study folder again"
 
 
 def _study_folder(name: str, root: Path) -> Path:

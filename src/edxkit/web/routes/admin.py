@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from edxkit.store.audit import audit_entries
 from edxkit.store.auth import create_user, update_user
 from edxkit.store.models import ROLES, User
-from edxkit.web.deps import CtxDep, app_state
+from edxkit.web.deps import MAX_ID, CtxDep, app_state
 from edxkit.web.pages import render
 
 router = APIRouter()
@@ -68,6 +68,7 @@ def change_user(
                 role=role or None,
                 active={"yes": True, "no": False}.get(active),
                 password=password or None,
+                keep_token=ctx.token,
             )
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
@@ -75,7 +76,9 @@ def change_user(
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
-def audit_page(request: Request, ctx: CtxDep, study: int | None = None) -> HTMLResponse:
+def audit_page(
+    request: Request, ctx: CtxDep, study: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+) -> HTMLResponse:
     ctx.require("audit.view")
     with app_state(request).db.sessions() as session:
         entries = audit_entries(session, study_id=study, limit=300)

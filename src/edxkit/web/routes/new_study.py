@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from edxkit.errors import EdxInputError
+from edxkit.io.study import load_yaml
 from edxkit.model import Study
 from edxkit.simulate.scenarios import SCENARIOS
 from edxkit.store.models import StudyRow
@@ -59,6 +62,19 @@ def _page(
     )
 
 
+def without_folder(message: str, folder: Path) -> str:
+    """``message`` with the server's temporary ``folder`` removed from the paths it names.
+
+    Paths inside an unpacked archive become the archive's own member paths (``study/ncs/x.csv``), an
+    uploaded study file becomes its name.
+    """
+    for base in dict.fromkeys((folder, folder.resolve())):
+        for prefix in (base / "study", base):
+            message = message.replace(f"{prefix}{os.sep}", "")
+            message = re.sub(re.escape(str(prefix)) + r"(?=[:\s'\"]|$)", ".", message)
+    return message
+
+
 @router.get("/studies/new", response_class=HTMLResponse)
 def new_study_page(request: Request, ctx: CtxDep) -> HTMLResponse:
     ctx.require("study.import")
@@ -97,7 +113,8 @@ def upload_study(request: Request, ctx: CtxDep, file: Annotated[UploadFile, File
             )
             pk = _import_folder(request, ctx, path)
         except EdxInputError as exc:
-            return _page(request, ctx, 400, f"Upload refused, nothing was stored: {exc}")
+            reason = without_folder(str(exc), Path(tmp))
+            return _page(request, ctx, 400, f"Upload refused, nothing was stored: {reason}")
     return RedirectResponse(f"/studies/{pk}", status_code=303)
 
 
@@ -125,7 +142,8 @@ def simulate_study_route(
         try:
             pk = _import_folder(request, ctx, path.parent)
         except EdxInputError as exc:
-            return _page(request, ctx, 400, f"Simulation could not be stored: {exc}")
+            reason = without_folder(str(exc), Path(tmp))
+            return _page(request, ctx, 400, f"Simulation could not be stored: {reason}")
     return RedirectResponse(f"/studies/{pk}", status_code=303)
 
 
@@ -151,7 +169,7 @@ def manual_study(
         if k in ("study_id", "patient_id", "patient_name", "indication", "tables")
     }
     try:
-        extra = yaml.safe_load(tables) if tables.strip() else {}
+        extra = load_yaml(tables) if tables.strip() else {}
     except yaml.YAMLError as exc:
         return _page(request, ctx, 400, f"The tables are not valid YAML: {exc}", **form)
     if not isinstance(extra, dict) or set(extra) - {"ncs", "emg"}:

@@ -28,12 +28,14 @@ from edxkit.store.reports import (
     verify_report,
 )
 from edxkit.store.studies import get_study
-from edxkit.web.deps import CtxDep, app_state
+from edxkit.web.deps import MAX_ID, CtxDep, IdPath, VersionForm, app_state
 from edxkit.web.pages import render as render_page
 from edxkit.web.service import analysed
 from edxkit.web.state import AppState
 
 router = APIRouter()
+
+REPORT_VERSION = Annotated[int | None, Form(ge=0, le=MAX_ID)]
 
 
 def current_report(state: AppState, pk: int, actor: User) -> tuple[Report, int, int | None]:
@@ -57,7 +59,7 @@ def current_report(state: AppState, pk: int, actor: User) -> tuple[Report, int, 
 
 
 @router.get("/studies/{pk}/report", response_class=HTMLResponse)
-def report_page(request: Request, pk: int, ctx: CtxDep) -> HTMLResponse:
+def report_page(request: Request, pk: IdPath, ctx: CtxDep) -> HTMLResponse:
     ctx.require("report.view")
     state = app_state(request)
     report, study_version, row_version = current_report(state, pk, ctx.user)
@@ -76,14 +78,14 @@ def report_page(request: Request, pk: int, ctx: CtxDep) -> HTMLResponse:
 
 
 @router.get("/studies/{pk}/report.html", response_class=HTMLResponse)
-def report_html(request: Request, pk: int, ctx: CtxDep, paper: str = "a4") -> HTMLResponse:
+def report_html(request: Request, pk: IdPath, ctx: CtxDep, paper: str = "a4") -> HTMLResponse:
     ctx.require("report.view")
     report, _, _ = current_report(app_state(request), pk, ctx.user)
     return HTMLResponse(render(report, "html", paper=paper).decode("utf-8"))
 
 
 @router.get("/studies/{pk}/report.pdf")
-def report_pdf(request: Request, pk: int, ctx: CtxDep, paper: str = "a4") -> Response:
+def report_pdf(request: Request, pk: IdPath, ctx: CtxDep, paper: str = "a4") -> Response:
     ctx.require("report.view")
     report, _, _ = current_report(app_state(request), pk, ctx.user)
     name = f"report-{report.header.study_id}-{report.signature.state}.pdf"
@@ -95,68 +97,78 @@ def report_pdf(request: Request, pk: int, ctx: CtxDep, paper: str = "a4") -> Res
     )
 
 
-def _check_study_version(state: AppState, pk: int, study_version: int) -> None:
-    with state.db.sessions() as session:
-        row = get_study(session, pk)
-        if row.version != study_version:
-            raise ConcurrentEditError("study", row.external_id, study_version, row.version)
+def _check_seen(
+    pk: int, study_version: int, row_version: int | None, seen_study: int, seen_report: int | None
+) -> None:
+    """The page the user submitted must show the study and report versions the request now works on.
+
+    ``seen_report`` None means the page showed no saved draft: a row saved since is a conflict too.
+    """
+    if study_version != seen_study:
+        raise ConcurrentEditError("study", str(pk), seen_study, study_version)
+    if row_version != seen_report:
+        raise ConcurrentEditError("report", "draft", seen_report, row_version)
 
 
 @router.post("/studies/{pk}/report/impression")
 def post_impression(
     request: Request,
-    pk: int,
+    pk: IdPath,
     ctx: CtxDep,
     text: Annotated[str, Form(max_length=20_000)],
-    study_version: Annotated[int, Form()],
-    report_version: Annotated[str, Form()] = "",
+    study_version: VersionForm,
+    report_version: REPORT_VERSION = None,
 ) -> Response:
-    """Save the physician's impression with the draft (physicians only)."""
+    """Save the physician's impression with the draft (physicians only).
+
+    The form carries the study and report versions the physician saw (an empty report version: no draft
+    was saved yet); the store checks the report version again when it writes, so of two physicians
+    editing the same draft the second gets 409 instead of silently overwriting the first.
+    """
     ctx.require("report.draft")
     state = app_state(request)
-    _check_study_version(state, pk, study_version)
-    report, _, row_version = current_report(state, pk, ctx.user)
-    _check_report_version(row_version, report_version)
+    report, now_study, row_version = current_report(state, pk, ctx.user)
+    _check_seen(pk, now_study, row_version, study_version, report_version)
     try:
         draft = set_impression(report, text)
     except ReportStateError as exc:
         raise HTTPException(409 if "signed" in str(exc) else 400, str(exc)) from None
     with state.db.transaction() as session:
-        save_draft(session, ctx.user, pk, draft, expected_version=row_version)
+        if get_study(session, pk).version != study_version:
+            raise ConcurrentEditError("study", str(pk), study_version, None)
+        save_draft(session, ctx.user, pk, draft, expected_version=report_version)
     return RedirectResponse(f"/studies/{pk}/report", status_code=303)
-
-
-def _check_report_version(row_version: int | None, given: str) -> None:
-    if given.strip() and row_version is not None and int(given) != row_version:
-        raise ConcurrentEditError("report", "draft", int(given), row_version)
 
 
 @router.post("/studies/{pk}/report/sign")
 def post_sign(
     request: Request,
-    pk: int,
+    pk: IdPath,
     ctx: CtxDep,
-    study_version: Annotated[int, Form()],
-    report_version: Annotated[str, Form()] = "",
+    study_version: VersionForm,
+    report_version: REPORT_VERSION = None,
 ) -> Response:
-    """Save the draft as previewed and sign it (physicians only); a changed study is a conflict."""
+    """Save the draft as previewed and sign it (physicians only); a changed study or draft is a conflict.
+
+    The report signed is the one built for exactly the study and report versions on the signer's page;
+    the store signs only if both are still current, checking and bumping the study version in the same
+    transaction, so an edit that commits first makes the sign fail (409) and vice versa.
+    """
     ctx.require("report.sign")
     state = app_state(request)
-    _check_study_version(state, pk, study_version)
-    report, _, row_version = current_report(state, pk, ctx.user)
+    report, now_study, row_version = current_report(state, pk, ctx.user)
     if report.signature.state != "draft":
         raise ReportStateError("the report is already signed; add an addendum instead")
-    _check_report_version(row_version, report_version)
+    _check_seen(pk, now_study, row_version, study_version, report_version)
     with state.db.transaction() as session:
-        _check_study_version(state, pk, study_version)
-        row = save_draft(session, ctx.user, pk, report, expected_version=row_version)
-        sign_report(session, ctx.user, pk, expected_version=row.version)
+        row = save_draft(session, ctx.user, pk, report, expected_version=report_version)
+        sign_report(session, ctx.user, pk, expected_version=row.version, expected_study_version=study_version)
     return RedirectResponse(f"/studies/{pk}/report", status_code=303)
 
 
 @router.post("/studies/{pk}/report/addendum")
 def post_addendum(
-    request: Request, pk: int, ctx: CtxDep, text: Annotated[str, Form(max_length=20_000)]
+    request: Request, pk: IdPath, ctx: CtxDep, text: Annotated[str, Form(max_length=20_000)]
 ) -> Response:
     """Append a signed addendum to the signed report (physicians only)."""
     ctx.require("report.addendum")

@@ -15,7 +15,7 @@ from edxkit.store.models import PatientRow, ReportRow, StudyRow
 from edxkit.store.studies import get_study, load_waveforms
 from edxkit.web.analysis import Analysed
 from edxkit.web.decimation import trace_window
-from edxkit.web.deps import Ctx, CtxDep, app_state
+from edxkit.web.deps import Ctx, CtxDep, IdPath, VersionForm, app_state
 from edxkit.web.pages import render
 from edxkit.web.service import analysed, refreshed
 from edxkit.web.views import (
@@ -80,7 +80,7 @@ def _current(request: Request, ctx: Ctx, pk: int) -> tuple[int, Analysed]:
 
 
 @router.get("/studies/{pk}", response_class=HTMLResponse)
-def study_page(request: Request, pk: int, ctx: CtxDep) -> HTMLResponse:
+def study_page(request: Request, pk: IdPath, ctx: CtxDep) -> HTMLResponse:
     ctx.require("study.view")
     state = app_state(request)
     version, item = _current(request, ctx, pk)
@@ -107,7 +107,7 @@ def study_page(request: Request, pk: int, ctx: CtxDep) -> HTMLResponse:
 
 
 @router.get("/api/studies/{pk}/ncs/{index}")
-def nerve_sweeps(request: Request, pk: int, index: int, ctx: CtxDep) -> dict[str, Any]:
+def nerve_sweeps(request: Request, pk: IdPath, index: int, ctx: CtxDep) -> dict[str, Any]:
     """The sweeps of nerve study ``index`` (ms from the stimulus, in the table's units) with their markers."""
     ctx.require("study.view")
     state = app_state(request)
@@ -217,15 +217,16 @@ def _run_edit(
 @router.post("/api/studies/{pk}/markers")
 def post_marker(
     request: Request,
-    pk: int,
+    pk: IdPath,
     ctx: CtxDep,
-    version: Annotated[int, Form()],
+    version: VersionForm,
     nerve_index: Annotated[int, Form()],
     site_index: Annotated[int, Form()],
     onset_ms: Annotated[float | None, Form()] = None,
     peak_ms: Annotated[float | None, Form()] = None,
 ) -> JSONResponse:
     """Move a site's onset and/or peak marker; the nerve is measured again (source ``edited``)."""
+    ctx.require("study.edit")  # before the analysis: a role that may not edit gets 403 at once
     _, item = _current(request, ctx, pk)
     nerve, site = _nerve_site(item, nerve_index, site_index)
 
@@ -250,15 +251,16 @@ def post_marker(
 @router.post("/api/studies/{pk}/values")
 def post_value(
     request: Request,
-    pk: int,
+    pk: IdPath,
     ctx: CtxDep,
-    version: Annotated[int, Form()],
+    version: VersionForm,
     nerve_index: Annotated[int, Form()],
     site_index: Annotated[int, Form()],
     field: Annotated[str, Form(max_length=64)],
     value: Annotated[str, Form(max_length=32)] = "",
 ) -> JSONResponse:
     """Enter (or with an empty value clear) a measured value of a site; it overrides the automatic one."""
+    ctx.require("study.edit")  # before the analysis: a role that may not edit gets 403 at once
     _, item = _current(request, ctx, pk)
     nerve, site = _nerve_site(item, nerve_index, site_index)
     number: float | None = None
@@ -291,14 +293,15 @@ def post_value(
 @router.post("/api/studies/{pk}/findings")
 def post_finding(
     request: Request,
-    pk: int,
+    pk: IdPath,
     ctx: CtxDep,
-    version: Annotated[int, Form()],
+    version: VersionForm,
     muscle_index: Annotated[int, Form()],
     field: Annotated[str, Form(max_length=64)],
     value: Annotated[str, Form(max_length=32)] = "",
 ) -> JSONResponse:
     """Set (or with an empty value clear) a needle finding of a muscle (source ``entered``)."""
+    ctx.require("study.edit")  # before the analysis: a role that may not edit gets 403 at once
     _, item = _current(request, ctx, pk)
     if not 0 <= muscle_index < len(item.study.emg):
         raise HTTPException(404, f"study has no muscle {muscle_index}")

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from edxkit.emg.result import NeedleResult
 from edxkit.store.studies import get_study
 from edxkit.web.decimation import trace_window, window_indices
-from edxkit.web.deps import CtxDep, app_state
+from edxkit.web.deps import CtxDep, IdPath, app_state
 from edxkit.web.service import analysed
 
 router = APIRouter()
@@ -25,7 +25,7 @@ MAX_TEMPLATES = 8
 @router.get("/api/waveforms/{waveform_id}")
 def waveform_window(
     request: Request,
-    waveform_id: int,
+    waveform_id: IdPath,
     ctx: CtxDep,
     start_s: float = Query(0.0, ge=0.0),
     stop_s: float | None = Query(None, gt=0.0),
@@ -78,7 +78,7 @@ def _slug(ref: str) -> str:
 
 
 @router.get("/api/waveforms/{waveform_id}/events")
-def waveform_events(request: Request, waveform_id: int, ctx: CtxDep) -> dict[str, Any]:
+def waveform_events(request: Request, waveform_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
     """Detected spontaneous discharges and decomposed motor units (firing times, templates) of a recording."""
     ctx.require("study.view")
     state = app_state(request)
