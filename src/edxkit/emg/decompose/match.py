@@ -153,13 +153,13 @@ class _Scorer:
         )
         spec = rfft(frames[blocks], axis=1)
         product = np.empty_like(spec)
-        last = blocks[-1] == self.blocks - 1
         for k, tpl in enumerate(self.templates):
             np.multiply(spec, self._kernels[k], out=product)
             rows = self._buf[k].reshape(self.blocks, self.step)
             rows[blocks] = irfft(product, n=self.nfft, axis=1)[:, : self.step]
-            if last:  # windows that run past the end are not correlations of the signal
-                self._buf[k, max(self.n - tpl.wave.size + 1, 0) :] = 0.0
+            # Windows that run past the end are not correlations of the signal. They can lie in the last
+            # two blocks (a template longer than the last block's share), so clear them after any update.
+            self._buf[k, max(self.n - tpl.wave.size + 1, 0) :] = 0.0
 
     def update(self, r: FloatArray, lo: IntArray, hi: IntArray) -> None:
         """Recompute the correlations of every window that overlaps a changed span ``lo[i]:hi[i]``."""
