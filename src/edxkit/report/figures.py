@@ -168,6 +168,27 @@ def _marker(name: str, t_ms: float, x: float, y: float) -> str:
     )
 
 
+def _time_span(traces: list[Trace]) -> tuple[float, float, float]:
+    """First and last time (ms) over all traces and the span between them (never zero)."""
+    t_lo = min(tr.t0_ms for tr in traces)
+    t_hi = max(tr.t0_ms + tr.dt_ms * max(len(tr.values) - 1, 1) for tr in traces)
+    return t_lo, t_hi, max(t_hi - t_lo, 1e-6)
+
+
+def _fitting_gain(traces: list[Trace], divisions: float) -> float:
+    """The 1-2-5 gain per division that fits the largest excursion of any trace in ``divisions``."""
+    extent = max(float(np.abs(_values(tr)).max(initial=0.0)) for tr in traces)
+    return nice_step(max(extent / divisions, 1e-9))
+
+
+def _polyline(label: str, x: NDArray[np.float64], y: NDArray[np.float64], stroke_width: float) -> str:
+    """A trace drawn as an SVG polyline labelled for tests and screen readers."""
+    return (
+        f'<polyline class="trace" data-label="{escape(label)}" fill="none" stroke="#000" '
+        f'stroke-width="{stroke_width}" stroke-linejoin="round" points="{_points(x, y)}"/>'
+    )
+
+
 def ncs_sweeps(figure: Figure, *, width: float = 300.0) -> RenderedFigure:
     """The sweeps of one nerve stacked by site (first trace on top), one gain, negative up, with markers.
 
@@ -185,9 +206,7 @@ def ncs_sweeps(figure: Figure, *, width: float = 300.0) -> RenderedFigure:
     unit = traces[0].unit if traces else ""
     if not traces:
         return RenderedFigure(_svg(width, height, "ncs", figure.title, []), 1.0, unit, 1.0, width)
-    t_lo = min(tr.t0_ms for tr in traces)
-    t_hi = max(tr.t0_ms + tr.dt_ms * max(len(tr.values) - 1, 1) for tr in traces)
-    span = max(t_hi - t_lo, 1e-6)
+    t_lo, t_hi, span = _time_span(traces)
     sec_div = nice_step(span / 10.0)
     neg, pos = _response_extent(traces)
     sens = nice_step(max(neg / 2.3, pos / 1.3, 1e-9))
@@ -213,10 +232,7 @@ def ncs_sweeps(figure: Figure, *, width: float = 300.0) -> RenderedFigure:
         t, v = _times(trace), _values(trace)
         td, vd = _reduce(t, v, int(plot_w))
         y = np.clip(base + vd / sens * div_y, band_top, band_top + band)
-        body.append(
-            f'<polyline class="trace" data-label="{escape(trace.label)}" fill="none" stroke="#000" '
-            f'stroke-width="0.7" stroke-linejoin="round" points="{_points(x_of(td), y)}"/>'
-        )
+        body.append(_polyline(trace.label, x_of(td), y, 0.7))
         body.append(_label(3, base + 2.5, trace.label, left - 6))
         for name, t_ms in sorted(trace.markers.items(), key=lambda kv: kv[1]):
             if t_lo <= t_ms <= t_hi:
@@ -246,12 +262,9 @@ def needle_strip(figure: Figure, *, width: float = 520.0) -> RenderedFigure:
     unit = traces[0].unit if traces else ""
     if not traces:
         return RenderedFigure(_svg(width, height, "strip", figure.title, []), 1.0, unit, 1.0, width)
-    t_lo = min(tr.t0_ms for tr in traces)
-    t_hi = max(tr.t0_ms + tr.dt_ms * max(len(tr.values) - 1, 1) for tr in traces)
-    span = max(t_hi - t_lo, 1e-6)
+    t_lo, t_hi, span = _time_span(traces)
     sec_div = nice_step(span / 10.0)
-    extent = max(float(np.abs(_values(tr)).max(initial=0.0)) for tr in traces)
-    sens = nice_step(max(extent / 1.9, 1e-9))
+    sens = _fitting_gain(traces, 1.9)
     scale = plot_w / span
     bottom = top + band * len(traces)
     grid_times = np.arange(math.ceil(t_lo / sec_div), math.floor(t_hi / sec_div) + 1) * sec_div
@@ -264,10 +277,7 @@ def needle_strip(figure: Figure, *, width: float = 520.0) -> RenderedFigure:
             f'<path class="baseline" d="M{left:.1f},{base:.1f} H{width - right:.1f}" stroke="#ccc" '
             'stroke-width="0.4"/>'
         )
-        body.append(
-            f'<polyline class="trace" data-label="{escape(trace.label)}" fill="none" stroke="#000" '
-            f'stroke-width="0.5" stroke-linejoin="round" points="{_points(left + (t - t_lo) * scale, y)}"/>'
-        )
+        body.append(_polyline(trace.label, left + (t - t_lo) * scale, y, 0.5))
         body.append(_label(2, base + 2.5, trace.label, left - 4))
     div_x = scale * sec_div
     body.append(
@@ -295,8 +305,7 @@ def muap_templates(figure: Figure, *, panel: float = 86.0) -> RenderedFigure:
         return RenderedFigure(_svg(width, height, "templates", figure.title, []), 1.0, unit, 1.0, width)
     span = max(tr.dt_ms * max(len(tr.values) - 1, 1) for tr in traces)
     sec_div = nice_step(span / 6.0)
-    extent = max(float(np.abs(_values(tr)).max(initial=0.0)) for tr in traces)
-    sens = nice_step(max(extent / 1.9, 1e-9))
+    sens = _fitting_gain(traces, 1.9)
     inner = panel - 8
     scale = inner / max(span, 1e-6)
     base = top + label_h + 2 * div_y
@@ -314,10 +323,7 @@ def muap_templates(figure: Figure, *, panel: float = 86.0) -> RenderedFigure:
             f'<path class="baseline" d="M{x0:.1f},{base:.1f} H{x0 + inner:.1f}" stroke="#ccc" '
             'stroke-width="0.4"/>'
         )
-        body.append(
-            f'<polyline class="trace" data-label="{escape(trace.label)}" fill="none" stroke="#000" '
-            f'stroke-width="0.8" stroke-linejoin="round" points="{_points(x, y)}"/>'
-        )
+        body.append(_polyline(trace.label, x, y, 0.8))
         body.append(_text(x0 + inner / 2, top + 8, trace.label, size=7.5, anchor="middle", cls="trace-label"))
     div_x = sec_div * scale
     bx = panel * len(traces) + 34
