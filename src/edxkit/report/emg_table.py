@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from edxkit.emg.muscle import MuscleResult
+from edxkit.emg.result import dataclass_dict
 from edxkit.model import Findings, MuscleExam
 from edxkit.report.labels import capital, field_label, format_number, muscle_label, words
 from edxkit.report.model import Cell, Column, Limit, MuscleSection, Row, Source, Table
@@ -90,9 +91,11 @@ def _reason_limit(reason: dict[str, Any]) -> Limit | None:
 
 
 def _quantitative_cells(result: MuscleResult | None) -> list[Cell]:
-    data = result.to_dict() if result is not None else {}
-    muap = data.get("muap", {})
-    reasons = {r["measure"]: r for r in data.get("reasons", [])}
+    # The summary and reasons as the result JSON gives them (same rounding), without building the rest of it.
+    summary = result.summary if result is not None else None
+    cls = result.classification if result is not None else None
+    muap = dataclass_dict(summary) if summary is not None else {}
+    reasons = {r["measure"]: r for r in map(dataclass_dict, cls.reasons)} if cls is not None else {}
     cells = []
     for key, measure, unit, decimals, scale in QUANTITATIVE:
         raw = muap.get(key) if muap.get("count") else None
@@ -110,7 +113,7 @@ def _quantitative_cells(result: MuscleResult | None) -> list[Cell]:
                 source="auto" if value is not None else None,
             )
         )
-    label = data.get("classification")
+    label = cls.label if cls is not None else None
     cells.append(
         Cell(
             field="classification",
