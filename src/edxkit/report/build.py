@@ -20,7 +20,7 @@ from edxkit.report.model import (
     Report,
     Technical,
 )
-from edxkit.report.ncs_tables import F_WAVE, H_REFLEX, RNS, nerve_section, special_table
+from edxkit.report.ncs_tables import F_WAVE, H_REFLEX, RNS, nerve_section, section_key, special_table
 from edxkit.report.summary import (
     evidence_text,
     muscle_sentences,
@@ -92,15 +92,14 @@ def build_report(
 def _add_figures(
     study: Study, result: StudyResult, sections: list[NerveSection], muscles: list[MuscleSection]
 ) -> None:
-    nerve_results = {(n.side, n.nerve, n.kind, n.record or ""): n for n in result.ncs}
-    for nerve in study.ncs:
-        measured = nerve_results.get((nerve.side, nerve.nerve, nerve.kind, nerve.record or ""))
-        section = next(
-            (s for s in sections if s.key == f"{nerve.side}-{nerve.nerve}-{nerve.kind}-{nerve.record or ''}"),
-            None,
-        )
-        if measured is not None and section is not None and section.figure is None:
-            section.figure = ncs_figure(study, nerve, measured)
+    by_key: dict[str, NerveSection] = {}
+    for section in sections:
+        by_key.setdefault(section.key, section)
+    # analyze_study measures the nerve studies in the study's order: result.ncs[i] is study.ncs[i]
+    for nerve, measured in zip(study.ncs, result.ncs, strict=True):
+        target = by_key.get(section_key(nerve.side, nerve.nerve, nerve.kind, nerve.record))
+        if target is not None and target.figure is None:
+            target.figure = ncs_figure(study, nerve, measured)
     muscle_results = {(m.side, m.muscle): m for m in result.emg}
     for exam, muscle in zip(study.emg, muscles, strict=True):
         muscle.figures = needle_figures(study, exam, muscle_results.get((exam.side, exam.muscle)))

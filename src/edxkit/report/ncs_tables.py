@@ -112,6 +112,11 @@ def _site_row(site: dict[str, Any], spec: tuple[tuple[str, str | None, int], ...
     return Row(label=capital(words(site["site"])), cells=cells)
 
 
+def section_key(side: str, nerve: str, kind: str, record: str | None) -> str:
+    """The key of a nerve study's section (``right-median-motor-abductor_pollicis_brevis``)."""
+    return f"{side}-{nerve}-{kind}-{record or ''}"
+
+
 def nerve_section(nerve: dict[str, Any]) -> NerveSection:
     """Site and segment tables of a motor or sensory study."""
     spec = _MOTOR if nerve["kind"] == "motor" else _SENSORY
@@ -135,7 +140,7 @@ def nerve_section(nerve: dict[str, Any]) -> NerveSection:
         )
     title = nerve_title(nerve["nerve"], nerve["kind"], nerve["side"], nerve.get("record"))
     section = NerveSection(
-        key=f"{nerve['side']}-{nerve['nerve']}-{nerve['kind']}-{nerve.get('record') or ''}",
+        key=section_key(nerve["side"], nerve["nerve"], nerve["kind"], nerve.get("record")),
         title=title,
         nerve=nerve["nerve"],
         kind=nerve["kind"],
