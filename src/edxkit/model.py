@@ -137,8 +137,19 @@ class Site(_Strict):
     @property
     def entered_fields(self) -> dict[str, float | str]:
         """The measured values typed into the study (not distances or the waveform)."""
-        skip = {"site", "distance_mm", "segment_mm", "waveform", "markers", "condition", "rate_hz"}
-        return {k: v for k, v in self.model_dump(exclude_none=True).items() if k not in skip}
+        return {k: v for k, v in self.model_dump(exclude_none=True).items() if k in ENTERED_SITE_FIELDS}
+
+
+# The measured fields a site may carry as typed-in values (everything but its place, geometry and waveform).
+ENTERED_SITE_FIELDS = frozenset(Site.model_fields) - {
+    "site",
+    "distance_mm",
+    "segment_mm",
+    "waveform",
+    "markers",
+    "condition",
+    "rate_hz",
+}
 
 
 class NerveStudy(_Strict):

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from edxkit.anatomy.names import normalize_muscle, normalize_nerve, normalize_site
 from edxkit.errors import EdxInputError
-from edxkit.model import Findings, Study
+from edxkit.model import ENTERED_SITE_FIELDS, Findings, Study
 from edxkit.store.audit import record
 from edxkit.store.auth import require
 from edxkit.store.errors import ConcurrentEditError, NotFoundError, ReportLockedError
@@ -29,22 +29,7 @@ from edxkit.store.measurements import muscle_key, set_measurement, site_key
 from edxkit.store.models import ReportRow, StudyRow, User, utcnow
 from edxkit.store.studies import get_study
 
-SITE_VALUE_FIELDS = frozenset(
-    {
-        "response",
-        "onset_latency_ms",
-        "peak_latency_ms",
-        "amplitude_mv",
-        "amplitude_uv",
-        "duration_ms",
-        "area_mv_ms",
-        "f_min_latency_ms",
-        "persistence_pct",
-        "h_latency_ms",
-        "decrement_pct",
-        "increment_pct",
-    }
-)
+SITE_VALUE_FIELDS = ENTERED_SITE_FIELDS
 FINDING_FIELDS = frozenset(Findings.model_fields)
 
 Mutation = Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]
