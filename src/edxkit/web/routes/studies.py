@@ -185,13 +185,21 @@ def _choices() -> dict[str, tuple[str, ...]]:
     return FINDING_CHOICES
 
 
-def _nerve_site(item: Analysed, nerve_index: int, site_index: int) -> tuple[Any, Any]:
+def _site_address(item: Analysed, nerve_index: int, site_index: int) -> dict[str, Any]:
+    """The store's address of a site (nerve, kind, side, site, condition) from its indexes on the page."""
     if not 0 <= nerve_index < len(item.study.ncs):
         raise HTTPException(404, f"study has no nerve study {nerve_index}")
     nerve = item.study.ncs[nerve_index]
     if not 0 <= site_index < len(nerve.sites):
         raise HTTPException(404, f"{nerve.label} has no site {site_index}")
-    return nerve, nerve.sites[site_index]
+    site = nerve.sites[site_index]
+    return {
+        "nerve": nerve.nerve,
+        "kind": nerve.kind,
+        "side": nerve.side,
+        "site": site.site,
+        "condition": site.condition,
+    }
 
 
 def _run_edit(
@@ -228,21 +236,11 @@ def post_marker(
     """Move a site's onset and/or peak marker; the nerve is measured again (source ``edited``)."""
     ctx.require("study.edit")  # before the analysis: a role that may not edit gets 403 at once
     _, item = _current(request, ctx, pk)
-    nerve, site = _nerve_site(item, nerve_index, site_index)
+    where = _site_address(item, nerve_index, site_index)
 
     def edit(session: Any) -> StudyRow:
         return move_marker(
-            session,
-            ctx.user,
-            pk,
-            expected_version=version,
-            nerve=nerve.nerve,
-            kind=nerve.kind,
-            side=nerve.side,
-            site=site.site,
-            condition=site.condition,
-            onset_ms=onset_ms,
-            peak_ms=peak_ms,
+            session, ctx.user, pk, expected_version=version, **where, onset_ms=onset_ms, peak_ms=peak_ms
         )
 
     return _run_edit(request, ctx, pk, version, nerve_index, edit)
@@ -262,7 +260,7 @@ def post_value(
     """Enter (or with an empty value clear) a measured value of a site; it overrides the automatic one."""
     ctx.require("study.edit")  # before the analysis: a role that may not edit gets 403 at once
     _, item = _current(request, ctx, pk)
-    nerve, site = _nerve_site(item, nerve_index, site_index)
+    where = _site_address(item, nerve_index, site_index)
     number: float | None = None
     if value.strip():
         try:
@@ -274,17 +272,7 @@ def post_value(
 
     def edit(session: Any) -> StudyRow:
         return enter_value(
-            session,
-            ctx.user,
-            pk,
-            expected_version=version,
-            nerve=nerve.nerve,
-            kind=nerve.kind,
-            side=nerve.side,
-            site=site.site,
-            condition=site.condition,
-            field=field,
-            value=number,
+            session, ctx.user, pk, expected_version=version, **where, field=field, value=number
         )
 
     return _run_edit(request, ctx, pk, version, nerve_index, edit)
