@@ -187,3 +187,23 @@ def test_sentences_keep_acronyms_in_capitals() -> None:
     assert in_sentence("Polyphasic MUAPs") == "polyphasic MUAPs"
     assert in_sentence("Mean MUAP duration") == "mean MUAP duration"
     assert in_sentence("Onset latency") == "onset latency"
+
+
+def test_distances_carry_no_source_mark_while_the_measured_values_do() -> None:
+    motor = example_report().motor[0]
+    distance = _cell(motor.sites, "Wrist", "distance_mm")
+    assert (distance.text, distance.source) == ("80", None)
+    assert _cell(motor.sites, "Wrist", "onset_latency_ms").source == "auto"
+
+
+def test_f_wave_rows_name_their_nerve_side_and_recording_site_for_machine_readers() -> None:
+    f_waves = example_report().f_waves
+    assert f_waves is not None
+    row = f_waves.rows[0]
+    assert row.label == "Right median F wave (APB)"
+    assert row.context == {
+        "nerve": "median",
+        "kind": "f_wave",
+        "side": "right",
+        "record": "abductor_pollicis_brevis",
+    }

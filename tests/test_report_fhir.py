@@ -454,3 +454,10 @@ def test_any_value_limit_and_flag_give_a_valid_bundle_with_consistent_interpreta
     )
     assert _interpretation(obs) == expected
     assert len(_resources(bundle, "Observation")) == _value_cells(report)
+
+
+def test_f_wave_observation_names_its_nerve_side_and_recording_site_from_the_row_context() -> None:
+    obs = _observation(to_fhir(example_report()), "Right median F wave (APB): F min latency")
+    parts = {c["code"]["coding"][0]["code"]: c["valueString"] for c in obs["component"]}
+    assert parts == {"side": "right", "nerve": "median", "recording-site": "abductor pollicis brevis"}
+    assert obs["bodySite"]["coding"][0]["code"] == "median"

@@ -116,6 +116,14 @@ def test_study_page_shows_ncs_and_emg_tables_with_abnormal_values_bold_red(site)
     assert ".abn" in Client(app, "physician").get("/static/app.css").text
 
 
+def test_wide_needle_emg_table_scrolls_in_its_own_box_not_the_page(site):
+    app, pk, *_ = site
+    client = Client(app, "physician")
+    html = client.get(f"/studies/{pk}").text
+    assert re.search(r'<div class="table-scroll"><table class="data" id="emg-table">', html)
+    assert re.search(r"\.table-scroll\s*\{[^}]*overflow-x:\s*auto", client.get("/static/app.css").text)
+
+
 def test_dragged_marker_persists_as_edited_and_cv_is_recomputed(site):
     app, pk, *_ = site
     client = Client(app, "technologist")
