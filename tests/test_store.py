@@ -268,6 +268,17 @@ def test_analysis_of_the_stored_study_equals_analysis_of_its_files(
     assert rows["ncs/median/sensory/right/wrist/amplitude_uv"].source == "entered"
 
 
+def test_analysing_an_unchanged_study_again_adds_no_audit_entry(db: Database, users: dict[str, User]) -> None:
+    sid = _import(db, users["tech"], CARPAL)
+    result = analyze_study(load_study(CARPAL)).to_dict()
+    for _ in range(2):
+        with db.transaction() as s:
+            record_analysis(s, users["tech"], sid, result)
+    with db.transaction() as s:
+        log = audit_entries(s, study_id=sid, action="study.analyze")
+        assert len(log) == 1 and log[0].after is not None and log[0].after["changed"] > 0
+
+
 def test_simulated_scenario_imports_every_sweep_and_needle_recording_bit_exact(
     db: Database, users: dict[str, User], mg_folder: Path
 ) -> None:

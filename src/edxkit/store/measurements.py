@@ -110,7 +110,9 @@ def record_analysis(session: Session, actor: User, study_id: int | str, result: 
     """Store an analysis result (``edxkit.result/1`` dict) of a study; returns the number of rows.
 
     Earlier automatic values are replaced; rows edited or entered by a user keep who and when; automatic
-    rows absent from ``result`` are removed. The audit log records how many values changed.
+    rows absent from ``result`` are removed. The audit log records how many values changed; an analysis
+    that changes no value (the same study analysed again, e.g. when the web app's cache is refilled by a
+    page view) adds no audit entry.
     """
     from edxkit.store.auth import require
     from edxkit.store.studies import get_study
@@ -137,8 +139,9 @@ def record_analysis(session: Session, actor: User, study_id: int | str, result: 
             study.measurements.remove(old)
             changed += 1
     session.flush()
-    after = {"measurements": len(study.measurements), "changed": changed, "norms": result.get("norms")}
-    record(session, actor, "study.analyze", "study", study.external_id, after=after, study_id=study.id)
+    if changed:
+        after = {"measurements": len(study.measurements), "changed": changed, "norms": result.get("norms")}
+        record(session, actor, "study.analyze", "study", study.external_id, after=after, study_id=study.id)
     return len(study.measurements)
 
 
