@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edxkit.ncs.fwave import analyze_f_waves, stack_sweeps, take_off_index
+from edxkit.ncs.markers import measure_sweep
 from edxkit.simulate.ncs import EvokedSimulation, Pathology, normal_params, simulate_f_waves
 from edxkit.waveform import Waveform
 
@@ -86,6 +87,32 @@ def test_m_wave_is_measured_per_stimulus_and_on_the_median_sweep() -> None:
     assert res.m_latency_ms == pytest.approx(truth, abs=0.2)
     assert res.m_amplitude_mv == pytest.approx(sim.summary["m_amplitude_mv"], rel=0.03)
     assert res.search_start_ms < sim.summary["f_min_latency_ms"]
+
+
+def test_per_stimulus_m_onset_follows_a_sweep_that_arrives_0_3_ms_late() -> None:
+    sim = _series(persistence=0.6, seed=2)
+    sweeps = list(sim.sweeps)
+    late = sweeps[3]
+    shift = 3  # samples at 10 kHz = 0.3 ms
+    samples = np.concatenate([np.full(shift, late.samples[0]), late.samples[:-shift]])
+    sweeps[3] = dataclasses.replace(late, samples=samples)
+    res = analyze_f_waves(sweeps)
+    onsets = [s.m_onset_latency_ms for s in res.stimuli]
+    assert all(o is not None for o in onsets)
+    others = [o for k, o in enumerate(onsets) if k != 3 and o is not None]
+    assert (onsets[3] or 0.0) - float(np.median(others)) == pytest.approx(0.3, abs=0.03)
+    assert max(others) - min(others) < 0.05  # copies of one M wave: the same onset within 0.05 ms
+
+
+def test_submaximal_sweep_m_onset_is_measured_on_its_own() -> None:
+    sim = _series(persistence=0.6, seed=2)
+    sweeps = list(sim.sweeps)
+    sweeps[4] = dataclasses.replace(sweeps[4], samples=0.5 * sweeps[4].samples)  # M half the size
+    res = analyze_f_waves(sweeps)
+    window = (max(float(stack_sweeps(sweeps)[0][0]), 0.0), res.search_start_ms)
+    alone = measure_sweep(sweeps[4], "motor", window_ms=window).onset_latency_ms
+    assert res.stimuli[4].m_onset_latency_ms == alone
+    assert abs((alone or 0.0) - sim.truth[0]["onset_latency_ms"]) < 0.2
 
 
 def test_no_f_wave_on_any_stimulus_gives_persistence_0_and_no_latencies() -> None:
@@ -192,3 +219,21 @@ def test_any_snr_rate_and_number_of_stimuli_gives_sane_ranges(
             assert (s.f_peak_to_peak_mv or 0.0) > 0.0
     if res.f_min_latency_ms is not None:
         assert res.f_min_latency_ms <= (res.f_mean_latency_ms or 0.0) <= (res.f_max_latency_ms or 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(1, 40),
+    st.integers(0, 2**32 - 1),
+)
+def test_drift_fit_row_medians_equal_the_median_of_each_rows_valid_samples(
+    rows: int, cols: int, seed: int
+) -> None:
+    from edxkit.ncs.fwave import _row_medians
+
+    rng = np.random.default_rng(seed)
+    values = rng.standard_exponential((rows, cols))
+    valid = rng.random((rows, cols)) < 0.7
+    expected = [float(np.median(v[m])) if m.any() else 1.0 for v, m in zip(values, valid, strict=True)]
+    assert _row_medians(values, valid) == pytest.approx(expected, rel=0, abs=0)

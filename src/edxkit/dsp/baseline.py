@@ -13,6 +13,7 @@ criterion, so that a clean baseline is not given terms it does not need.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -93,11 +94,27 @@ def _project_out(q: FloatArray, col: FloatArray) -> FloatArray:
     return np.asarray(col - q @ (q.T @ col), dtype=np.float64)
 
 
+@functools.cache
+def _refinement(step: float) -> FloatArray:
+    """Five log-spaced factors from 1/step to step (the refinement grid around a time constant)."""
+    factors = np.geomspace(1.0 / step, step, 5)
+    factors.flags.writeable = False
+    return factors
+
+
+@functools.cache
+def _pairs(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Index pairs (i < j) of ``n`` columns."""
+    i, j = np.triu_indices(n, k=1)
+    i.flags.writeable = j.flags.writeable = False
+    return i, j
+
+
 def _best_pair(ry: FloatArray, re: FloatArray) -> tuple[float, int, int]:
     """Smallest residual sum of squares over every pair of (residualised) decay columns."""
     gram = re.T @ re
     b = re.T @ ry
-    i, j = np.triu_indices(gram.shape[0], k=1)
+    i, j = _pairs(gram.shape[0])
     det = gram[i, i] * gram[j, j] - gram[i, j] ** 2
     ok = det > 1e-12 * np.maximum(gram[i, i] * gram[j, j], 1e-300)
     safe = np.where(ok, det, 1.0)
@@ -141,7 +158,7 @@ def _search_taus(
             best = (sse, taus)
         if step == 0.0 or not best[1]:
             break
-        grid = np.unique(np.concatenate([np.geomspace(x / step, x * step, 5) for x in best[1]]))
+        grid = np.unique(np.multiply.outer(np.asarray(best[1]), _refinement(step)).ravel())
     return best
 
 

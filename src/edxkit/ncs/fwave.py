@@ -2,8 +2,14 @@
 
 Method (all sweeps aligned on the stimulus, in mV):
 
-1. **M wave** — :func:`edxkit.ncs.markers.measure_sweep` inside ``m_window_ms`` on every sweep (the
-   per-stimulus M onset) and on the median sweep (study-level M latency, amplitude, peak-to-peak).
+1. **M wave** — :func:`edxkit.ncs.markers.measure_sweep` inside ``m_window_ms`` on the median sweep
+   (study-level M latency, amplitude, peak-to-peak). Per stimulus, the M onset is the median sweep's
+   onset plus the sweep's lag behind the median sweep: the shift (sub-sample, parabolic peak) that best
+   correlates the sweep's M wave — 1 ms before the onset to the negative peak — with the median sweep's,
+   within ±0.5 ms. A latency *difference* is measured more precisely by aligning the whole rising edge
+   than by two independent take-off estimates. A sweep whose M wave is not a copy of the median one
+   (correlation < 0.9 or size ratio outside 0.8–1.25: a submaximal stimulus, a moved electrode) is
+   measured on its own with the marker engine.
    The F search starts where the median sweep's M wave has fallen for good below 10 % of its
    negative-peak amplitude.
 2. **Stimulus-locked part** — what every sweep shares (the M-wave tail, which in the arm still
@@ -426,16 +432,15 @@ def _own_sd(noise_sd: float, fs_hz: float, cfg: _Cfg) -> float:
 def _exp_continuation(c: FloatArray, a: int, b: int, fs_hz: float) -> FloatArray:
     """``c`` from ``b`` on, continued by ``p + q·exp(−t/τ) + r·t`` fitted to ``c[a:b]`` (τ on a grid)."""
     x = (np.arange(c.size) - b) * (1000.0 / fs_hz)
-    best: tuple[float, FloatArray, FloatArray] | None = None
-    for tau_ms in np.geomspace(0.5, 30.0, 30):
-        design = np.column_stack([np.ones(c.size), np.exp(-x / tau_ms), x])
-        coef, *_ = np.linalg.lstsq(design[a:b], c[a:b], rcond=None)
-        sse = float(np.sum((design[a:b] @ coef - c[a:b]) ** 2))
-        if best is None or sse < best[0]:
-            best = (sse, design, coef)
+    taus = np.geomspace(0.5, 30.0, 30)
+    design = np.stack(  # one design matrix per τ: 1, exp(−t/τ), t
+        np.broadcast_arrays(1.0, np.exp(-x[None, :] / taus[:, None]), x[None, :]), axis=-1
+    )
+    coef = np.linalg.pinv(design[:, a:b]) @ c[a:b]
+    sse = np.sum((np.einsum("kij,kj->ki", design[:, a:b], coef) - c[a:b]) ** 2, axis=1)
+    best = int(np.argmin(sse))
     out = c.copy()
-    if best is not None:
-        out[b:] = best[1][b:] @ best[2]
+    out[b:] = design[best, b:] @ coef[best]
     return out
 
 
@@ -481,9 +486,18 @@ def _drift_lines(t_ms: FloatArray, r: FloatArray, valid: BoolArray) -> FloatArra
         level = np.where(ok, (sy - slope * s1) / np.where(ok, s0, 1.0), 0.0)
         fit = level[:, None] + slope[:, None] * x[None, :]
         dev = np.abs(r - fit)
-        scale = np.array([np.median(d[v]) if v.any() else 1.0 for d, v in zip(dev, valid, strict=True)])
-        w = valid * np.minimum(1.0, 2.0 * 1.4826 * scale[:, None] / np.maximum(dev, 1e-12))
+        w = valid * np.minimum(1.0, 2.0 * 1.4826 * _row_medians(dev, valid)[:, None] / np.maximum(dev, 1e-12))
     return fit
+
+
+def _row_medians(values: FloatArray, valid: BoolArray) -> FloatArray:
+    """Median of every row's ``valid`` entries (1.0 for a row with none), by one sort of all rows."""
+    count = valid.sum(axis=1)
+    ordered = np.sort(np.where(valid, values, np.inf), axis=1)
+    rows = np.arange(values.shape[0])
+    lo = ordered[rows, np.maximum(count - 1, 0) // 2]
+    hi = ordered[rows, np.maximum(count, 1) // 2 if values.shape[1] > 1 else 0]
+    return np.where(count > 0, 0.5 * (lo + hi), 1.0)
 
 
 # --- separation of F waves from the shared part --------------------------------------------------
@@ -597,9 +611,58 @@ def _m_window(
     return max(float(t_ms[0]), 0.0), end_ms
 
 
-def _m_onsets(sweeps: Sequence[Waveform], window_ms: tuple[float, float]) -> list[float | None]:
-    """M onset latency of every sweep by the marker engine, ms (None when absent)."""
-    return [measure_sweep(w, "motor", window_ms=window_ms).onset_latency_ms for w in sweeps]
+#: Per-stimulus M onset by alignment with the median sweep (module docstring, step 1).
+M_LAG_MS = 0.5
+M_MIN_CORRELATION = 0.9
+M_SIZE_RATIO = (0.8, 1.25)
+
+
+def _m_lags(t_ms: FloatArray, x: FloatArray, median: FloatArray, m: SweepMarkers, fs_hz: float) -> FloatArray:
+    """Lag (ms) of every sweep's M wave behind the median sweep's; NaN where the M wave is not a copy."""
+    n, size = x.shape
+    if m.onset_latency_ms is None or m.peak_latency_ms is None:
+        return np.full(n, np.nan)
+    max_lag = max(1, round(M_LAG_MS * fs_hz / 1000.0))
+    lo = int(np.searchsorted(t_ms, m.onset_latency_ms - 1.0))
+    hi = int(np.searchsorted(t_ms, m.peak_latency_ms)) + 1
+    if lo - max_lag < 0 or hi + max_lag > size or hi - lo < 4:
+        return np.full(n, np.nan)
+    ref = median[lo:hi] - median[lo:hi].mean()
+    ref_norm = float(np.sqrt(ref @ ref))
+    lags = np.arange(-max_lag, max_lag + 1)
+    windows = np.stack([x[:, lo + d : hi + d] for d in lags], axis=1)  # sweeps × lags × samples
+    windows = windows - windows.mean(axis=2, keepdims=True)
+    cov = windows @ ref
+    norms = np.sqrt(np.einsum("kls,kls->kl", windows, windows))
+    r = cov / np.maximum(norms * ref_norm, 1e-300)
+    best = np.argmax(r, axis=1)
+    rows = np.arange(n)
+    inner = (best > 0) & (best < lags.size - 1)
+    b = np.clip(best, 1, lags.size - 2)
+    y0, y1, y2 = r[rows, b - 1], r[rows, b], r[rows, b + 1]
+    curv = y0 - 2.0 * y1 + y2
+    frac = np.where(inner & (curv < 0.0), 0.5 * (y0 - y2) / np.where(curv < 0.0, curv, -1.0), 0.0)
+    gain = cov[rows, best] / max(ref_norm**2, 1e-300)
+    good = (
+        inner & (r[rows, best] >= M_MIN_CORRELATION) & (gain >= M_SIZE_RATIO[0]) & (gain <= M_SIZE_RATIO[1])
+    )
+    return np.where(good, (lags[best] + frac) * 1000.0 / fs_hz, np.nan)
+
+
+def _m_onsets(
+    sweeps: Sequence[Waveform],
+    window_ms: tuple[float, float],
+    lags_ms: FloatArray,
+    m: SweepMarkers,
+) -> list[float | None]:
+    """M onset latency of every sweep, ms (None when absent): median onset + lag, else the marker engine."""
+    out: list[float | None] = []
+    for w, lag in zip(sweeps, lags_ms, strict=True):
+        if np.isfinite(lag) and m.onset_latency_ms is not None:
+            out.append(float(m.onset_latency_ms + lag))
+        else:
+            out.append(measure_sweep(w, "motor", window_ms=window_ms).onset_latency_ms)
+    return out
 
 
 def analyze_f_waves(
@@ -633,7 +696,8 @@ def analyze_f_waves(
     i0 = _search_start(t_ms, median_wave.samples, m, notes)
     if m_window_ms is not None:
         i0 = max(i0, min(int(np.searchsorted(t_ms, m_window_ms[1])), t_ms.size - 1))
-    m_onsets = _m_onsets(sweeps, _m_window(t_ms, m_window_ms, float(t_ms[i0])))
+    lags = _m_lags(t_ms, x, median_wave.samples, m, fs_hz)
+    m_onsets = _m_onsets(sweeps, _m_window(t_ms, m_window_ms, float(t_ms[i0])), lags, m)
     scale = m.amplitude if m.amplitude else float(np.max(np.abs(median_wave.samples)))
     noise_sd = max(white_noise_sd((x - median_wave.samples)[:, i0:]), 1e-6 * max(scale, 1e-9))
     det = _Detector.build(noise_sd, fs_hz, CFG)
