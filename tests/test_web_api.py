@@ -192,6 +192,59 @@ def test_entered_needle_finding_overrides_automatic_and_is_marked_typed(site):
     assert bad.status_code == 400
 
 
+def test_other_discharges_are_entered_as_a_list_and_cleared_back_to_automatic(site):
+    app, pk, *_ = site
+    client = Client(app, "technologist")
+    response = client.post(
+        f"/api/studies/{pk}/findings",
+        {
+            "version": _version(app, pk),
+            "muscle_index": 0,
+            "field": "other_discharges",
+            "value": "myotonic,complex_repetitive,myotonic",
+        },
+    )
+    assert response.status_code == 200, response.text
+    emg = response.json()["emg_html"]
+    cell = re.search(r'<td [^>]*data-field="other_discharges"[^>]*data-multi="1"[^>]*>([^<]*)<span', emg)
+    assert cell is not None and cell.group(1) == "myotonic, complex repetitive"
+    with app.state.edx.db.sessions() as session:
+        doc = session.get(StudyRow, pk).document
+    assert doc["emg"][0]["findings"]["other_discharges"] == ["myotonic", "complex_repetitive"]
+    bad = client.post(
+        f"/api/studies/{pk}/findings",
+        {
+            "version": _version(app, pk),
+            "muscle_index": 0,
+            "field": "other_discharges",
+            "value": "myotonic,hiccup",
+        },
+    )
+    assert bad.status_code == 400 and "hiccup" in bad.json()["detail"]
+    cleared = client.post(
+        f"/api/studies/{pk}/findings",
+        {"version": _version(app, pk), "muscle_index": 0, "field": "other_discharges", "value": ""},
+    )
+    assert cleared.status_code == 200, cleared.text
+    with app.state.edx.db.sessions() as session:
+        doc = session.get(StudyRow, pk).document
+    assert (
+        doc["emg"][0].get("findings", {}).get("other_discharges", []) == []
+    )  # the model's default: none entered
+    emg = cleared.json()["emg_html"]
+    cell = re.search(r'<td [^>]*data-field="other_discharges"[^>]*>(.*?)</td>', emg, re.S)
+    assert cell is not None and "src entered" not in cell.group(1)
+
+
+def test_finding_choices_are_the_study_models_values() -> None:
+    from edxkit.web.views import FINDING_CHOICES, MULTI_FINDINGS
+
+    assert FINDING_CHOICES["fibrillations"] == ("0", "1+", "2+", "3+", "4+")
+    assert FINDING_CHOICES["recruitment"] == ("normal", "reduced", "early", "discrete", "none")
+    assert "neuromyotonic" in FINDING_CHOICES["other_discharges"]
+    assert set(MULTI_FINDINGS) == {"other_discharges"}
+
+
 @pytest.mark.parametrize(
     "page", ["/studies", "/studies/{pk}", "/studies/{pk}/report", "/studies/{pk}/report.html"]
 )

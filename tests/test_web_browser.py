@@ -1,6 +1,7 @@
 """Browser test: Playwright drives Debian's Chromium (/usr/bin/chromium) against the app served by uvicorn
 on a free loopback port: log in, create a study by uploading a simulated study folder, drag the onset
-marker of the proximal median motor sweep and see the conduction velocity change, sign, download the PDF.
+marker of the proximal median motor sweep and see the conduction velocity change, play a needle recording,
+enter other discharges, sign, download the PDF.
 Screenshots go to $EDX_SCREENSHOTS (default /tmp/web)."""
 
 from __future__ import annotations
@@ -150,6 +151,22 @@ def test_login_upload_drag_marker_changes_cv_then_sign_and_download_pdf(
         page.locator("#needle-viewer-card").screenshot(path=str(SHOTS / "browser_needle.png"))
         page.click("#needle-play")
         _wait_js(page, "document.querySelector('#needle-play').textContent.includes('Play')")
+
+        # Other discharges: a checkbox per kind, saved together and marked typed-in.
+        other = page.locator('#emg-table tr[data-muscle="0"] td[data-field="other_discharges"]')
+        other.scroll_into_view_if_needed()
+        other.click()
+        page.check('#emg-table fieldset.multi-finding input[value="myotonic"]')
+        page.check('#emg-table fieldset.multi-finding input[value="complex_repetitive"]')
+        page.locator("#emg-table").screenshot(path=str(SHOTS / "browser_other_discharges_editor.png"))
+        page.click('#emg-table fieldset.multi-finding button:text("Save")')
+        _wait_js(
+            page,
+            '(() => { const td = document.querySelector(\'#emg-table tr[data-muscle="0"]'
+            " td[data-field=\"other_discharges\"]'); return !!td && !td.querySelector('fieldset')"
+            " && td.innerText.includes('complex repetitive') && !!td.querySelector('.src.entered'); })()",
+        )
+        assert "myotonic" in other.inner_text()
 
         page.click("text=Report")
         page.wait_for_selector("#sign-button")

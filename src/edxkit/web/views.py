@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from edxkit.model import Findings
 from edxkit.report.labels import capital, muscle_label, words
 from edxkit.report.model import NerveSection, Table
 from edxkit.store.models import ReportRow, StudyRow, WaveformRow
 from edxkit.web.analysis import Analysed
 
-# Choices offered for each needle finding in the EMG table ("" clears an entered value: automatic again).
+
+def _literal_values(annotation: Any) -> tuple[str, ...]:
+    """The string values a finding's type allows (``Literal`` inside ``Annotated``, ``| None``, ``list``)."""
+    if get_origin(annotation) is Literal:
+        return tuple(str(a) for a in get_args(annotation))
+    return tuple(v for arg in get_args(annotation) for v in _literal_values(arg))
+
+
+# Choices offered for each needle finding in the EMG table, from the study model's types ("" clears an
+# entered value: automatic again). A multi-valued finding takes any subset of its choices.
 FINDING_CHOICES: dict[str, tuple[str, ...]] = {
-    "insertional": ("normal", "increased", "decreased"),
-    "fibrillations": ("0", "1+", "2+", "3+", "4+"),
-    "positive_sharp_waves": ("0", "1+", "2+", "3+", "4+"),
-    "fasciculations": ("0", "1+", "2+", "3+", "4+"),
-    "muap_amplitude": ("normal", "increased", "decreased"),
-    "muap_duration": ("normal", "increased", "decreased"),
-    "polyphasia": ("normal", "increased"),
-    "recruitment": ("normal", "reduced", "early", "discrete", "none"),
-    "interference": ("full", "reduced", "discrete", "none"),
+    name: _literal_values(info.annotation) for name, info in Findings.model_fields.items()
 }
+MULTI_FINDINGS = frozenset(
+    name for name, info in Findings.model_fields.items() if get_origin(info.annotation) is list
+)
 SITE_FIELDS = (
     "onset_latency_ms",
     "peak_latency_ms",

@@ -20,6 +20,7 @@ from edxkit.web.pages import render
 from edxkit.web.service import analysed, refreshed
 from edxkit.web.views import (
     FINDING_CHOICES,
+    MULTI_FINDINGS,
     muscle_views,
     nerve_views,
     report_row,
@@ -101,6 +102,7 @@ def study_page(request: Request, pk: IdPath, ctx: CtxDep) -> HTMLResponse:
         report=item.report,
         muscles=muscles,
         choices=FINDING_CHOICES,
+        multi=MULTI_FINDINGS,
         report_state=rstate,
         can_edit=ctx.can("study.edit") and rstate == "draft",
     )
@@ -175,7 +177,7 @@ def _edit_response(
             for j, s in enumerate(res.sites)
         ]
     out["emg_html"] = env.get_template("_emg_table.html").render(
-        report=item.report, choices=_choices(), can_edit=True
+        report=item.report, choices=_choices(), multi=MULTI_FINDINGS, can_edit=True
     )
     out["interpretation_html"] = env.get_template("_interpretation.html").render(report=item.report)
     return out
@@ -286,9 +288,12 @@ def post_finding(
     version: VersionForm,
     muscle_index: Annotated[int, Form()],
     field: Annotated[str, Form(max_length=64)],
-    value: Annotated[str, Form(max_length=32)] = "",
+    value: Annotated[str, Form(max_length=160)] = "",
 ) -> JSONResponse:
-    """Set (or with an empty value clear) a needle finding of a muscle (source ``entered``)."""
+    """Set (or with an empty value clear) a needle finding of a muscle (source ``entered``).
+
+    A multi-valued finding (other discharges) takes its values separated by commas.
+    """
     ctx.require("study.edit")  # before the analysis: a role that may not edit gets 403 at once
     _, item = _current(request, ctx, pk)
     if not 0 <= muscle_index < len(item.study.emg):
@@ -296,8 +301,13 @@ def post_finding(
     exam = item.study.emg[muscle_index]
     if field not in FINDING_CHOICES:
         raise HTTPException(400, f"{field!r} is not a needle finding that can be set here")
-    if value and value not in FINDING_CHOICES[field]:
-        raise HTTPException(400, f"{value!r} is not one of {', '.join(FINDING_CHOICES[field])}")
+    values = [v.strip() for v in value.split(",") if v.strip()] if field in MULTI_FINDINGS else [value]
+    for v in values:
+        if v and v not in FINDING_CHOICES[field]:
+            raise HTTPException(400, f"{v!r} is not one of {', '.join(FINDING_CHOICES[field])}")
+    entered: str | list[str] | None = (
+        (list(dict.fromkeys(values)) or None) if field in MULTI_FINDINGS else (value or None)
+    )
 
     def edit(session: Any) -> StudyRow:
         return set_finding(
@@ -308,7 +318,7 @@ def post_finding(
             muscle=exam.muscle,
             side=exam.side,
             field=field,
-            value=value or None,
+            value=entered,
         )
 
     return _run_edit(request, ctx, pk, version, None, edit)

@@ -210,7 +210,8 @@
     if (!canEdit) return;
     scope.querySelectorAll("#emg-table td[data-options]").forEach((td) => {
       const open = () => {
-        if (td.querySelector("select")) return;
+        if (td.querySelector("select, fieldset")) return;
+        if (td.dataset.multi) { openMulti(td); return; }
         const old = td.innerHTML;
         const sel = document.createElement("select");
         sel.setAttribute("aria-label", "Set " + td.dataset.field);
@@ -229,6 +230,41 @@
       };
       td.addEventListener("click", open);
       td.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
+    });
+  }
+
+  /* A multi-valued finding (other discharges): a checkbox per choice, saved together; none = automatic. */
+  function openMulti(td) {
+    const old = td.innerHTML;
+    const label = (v) => v.replace(/_/g, " ");
+    const entered = (td.dataset.entered || "").split(",").map((t) => t.trim()).filter((t) => t);
+    const box = document.createElement("fieldset");
+    box.className = "multi-finding";
+    box.setAttribute("aria-label", "Set " + td.dataset.field.replace(/_/g, " "));
+    for (const o of td.dataset.options.split("|")) {
+      const item = document.createElement("label");
+      const check = document.createElement("input");
+      check.type = "checkbox"; check.value = o; check.checked = entered.includes(label(o));
+      item.appendChild(check); item.appendChild(document.createTextNode(" " + label(o)));
+      box.appendChild(item);
+    }
+    const save = document.createElement("button");
+    save.type = "button"; save.textContent = "Save";
+    const cancel = document.createElement("button");
+    cancel.type = "button"; cancel.textContent = "Cancel";
+    box.appendChild(save); box.appendChild(cancel);
+    td.textContent = ""; td.appendChild(box);
+    box.querySelector("input").focus();
+    const close = () => { td.innerHTML = old; };
+    cancel.addEventListener("click", (e) => { e.stopPropagation(); close(); });
+    box.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.stopPropagation(); close(); } });
+    box.addEventListener("click", (e) => e.stopPropagation());
+    save.addEventListener("click", async (e) => {
+      e.stopPropagation();
+      const chosen = Array.from(box.querySelectorAll("input:checked")).map((c) => c.value);
+      const ok = await send("/api/studies/" + pk + "/findings",
+        { muscle_index: td.dataset.muscle, field: td.dataset.field, value: chosen.join(",") }, null);
+      if (!ok) close();
     });
   }
 
