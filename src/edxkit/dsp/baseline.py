@@ -136,18 +136,25 @@ def _best_single(ry: FloatArray, re: FloatArray) -> tuple[float, int]:
 
 
 def _search_taus(
-    t: FloatArray, ry: FloatArray, w: FloatArray, q: FloatArray, decay_start_ms: float, n_decays: int
+    t: FloatArray,
+    ry: FloatArray,
+    w: FloatArray,
+    q: FloatArray,
+    decay_start_ms: float,
+    n_decays: int,
+    coarse: FloatArray,
 ) -> tuple[float, tuple[float, ...]]:
     """Residual sum of squares and time constants of the best ``n_decays``-exponential model.
 
     ``ry`` is the weighted data with the polynomial part projected out (``q`` spans it). The log
-    grid :data:`TAU_GRID_MS` is searched first, then finer grids (±30 %, then ±8 %) around the
-    best time constants.
+    grid :data:`TAU_GRID_MS` is searched first (``coarse``: its weighted, residualised decay columns,
+    shared by the one- and two-decay searches), then finer grids (±30 %, then ±8 %) around the best
+    time constants.
     """
     grid = TAU_GRID_MS
     best: tuple[float, tuple[float, ...]] = (math.inf, ())
     for step in (1.3, 1.08, 0.0):
-        re = _project_out(q, _decays(t, decay_start_ms, grid) * w[:, None])
+        re = coarse if grid is TAU_GRID_MS else _project_out(q, _decays(t, decay_start_ms, grid) * w[:, None])
         if n_decays == 1:
             sse, k = _best_single(ry, re)
             taus: tuple[float, ...] = (float(grid[k]),)
@@ -257,9 +264,10 @@ def fit_baseline(
     options: list[tuple[float, tuple[float, ...]]] = [(float(ry @ ry), ())]
     if decay_start_ms is not None:
         n_after = int(np.count_nonzero(t >= decay_start_ms))
-        for k in range(1, max_decays + 1):
-            if n_after >= 5 * k + 2:
-                options.append(_search_taus(t, ry, w, q, decay_start_ms, k))
+        wanted = [k for k in range(1, max_decays + 1) if n_after >= 5 * k + 2]
+        coarse = _project_out(q, _decays(t, decay_start_ms, TAU_GRID_MS) * w[:, None]) if wanted else ry
+        for k in wanted:
+            options.append(_search_taus(t, ry, w, q, decay_start_ms, k, coarse))
     n = t.size
     bic = [n * math.log(sse / n + floor) + (n_poly + 2 * len(taus)) * math.log(n) for sse, taus in options]
     _, taus = options[int(np.argmin(bic))]
