@@ -78,7 +78,8 @@ def segments(
     """One SegmentResult per pair of adjacent sites (distal first), with CB/TD flags.
 
     ``aligned_ms`` gives, per segment, a latency difference measured by aligning the two sweeps
-    (``edxkit.ncs.align``); where present it replaces the difference of the two onsets.
+    and weighing that against the difference of their onsets (``edxkit.ncs.align``); where present
+    it replaces the plain difference of the two onsets.
     """
     out: list[SegmentResult] = []
     for k, (lower, upper) in enumerate(itertools.pairwise(sites)):
@@ -100,6 +101,7 @@ def _velocity(seg: SegmentResult, lower: SiteResult, upper: SiteResult, aligned_
         seg.cv_m_s = seg.distance_mm / aligned_ms
         seg.notes.append(
             f"latency difference {aligned_ms:.2f} ms from aligning the two responses' rising edges"
+            " (weighed against the difference of their onsets)"
         )
         return
     if lower.onset_latency_ms is None or upper.onset_latency_ms is None:
