@@ -7,9 +7,10 @@ from typing import Any
 
 from edxkit.io.study import read_sweeps
 from edxkit.model import NerveStudy, Site, Study
-from edxkit.ncs.align import latency_difference_ms
+from edxkit.ncs.align import align_analyses
 from edxkit.ncs.conduction import DEFAULT_CRITERIA, block_criteria, segments, sensory_cv
-from edxkit.ncs.markers import SweepMarkers, measure_sweep
+from edxkit.ncs.kinds import Kind
+from edxkit.ncs.markers import SweepAnalysis, SweepMarkers, analyse_sweep
 from edxkit.ncs.results import LimitUsed, NerveResult, SiteResult
 from edxkit.norms import Limit, NormTable, default_table
 from edxkit.waveform import Waveform
@@ -29,11 +30,12 @@ def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -
     """A motor or sensory study: per-site markers and limits, then segments with CB/TD flags."""
     result = NerveResult(nerve.nerve, nerve.kind, nerve.side, nerve.record)
     units = "mV" if nerve.kind == "motor" else "uV"
-    sweeps: list[Waveform | None] = []
+    analyses: list[SweepAnalysis | None] = []
     for site in nerve.sites:
         sweep = read_sweeps(study, site.waveform)[0] if site.waveform is not None else None
-        sweeps.append(sweep)
-        result.sites.append(_site_result(nerve, site, units, sweep))
+        res, analysis = _site_result(nerve, site, units, sweep)
+        result.sites.append(res)
+        analyses.append(analysis)
     age = study.patient.age
     _site_limits(result, settings.norms, age)
     distal_lln = _find(settings.norms, result, "amplitude", age)
@@ -43,41 +45,51 @@ def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -
         nerve=nerve.nerve,
         distal_lln=distal_lln.value if distal_lln else None,
         criteria=criteria,
-        aligned_ms=_aligned_deltas(result.sites, sweeps, nerve.kind),
+        aligned_ms=_aligned_deltas(result.sites, analyses),
     )
     _segment_limits(result, settings.norms, age)
     return result
 
 
-def _aligned_deltas(sites: list[SiteResult], sweeps: list[Waveform | None], kind: str) -> list[float | None]:
-    """Latency differences by alignment where both sweeps exist and both onsets are automatic."""
+def _aligned_deltas(sites: list[SiteResult], analyses: list[SweepAnalysis | None]) -> list[float | None]:
+    """Latency differences by alignment where both sweeps exist and both onsets are automatic.
+
+    The sites' automatic analyses are aligned (:func:`edxkit.ncs.align.align_analyses`), each sweep
+    analysed once for its markers and the alignment.
+    """
     out: list[float | None] = []
     for k in range(len(sites) - 1):
-        lower, upper = sweeps[k], sweeps[k + 1]
+        lower, upper = analyses[k], analyses[k + 1]
         auto = all(s.sources.get("onset_latency_ms") == "auto" for s in sites[k : k + 2])
         if lower is None or upper is None or not auto:
             out.append(None)
             continue
-        diff = latency_difference_ms(lower, upper, "motor" if kind == "motor" else "sensory")
+        diff = align_analyses(lower, upper)
         out.append(diff.delta_ms if diff.method == "aligned" else None)
     return out
 
 
-def _site_result(nerve: NerveStudy, site: Site, units: str, sweep: Waveform | None) -> SiteResult:
+def _site_result(
+    nerve: NerveStudy, site: Site, units: str, sweep: Waveform | None
+) -> tuple[SiteResult, SweepAnalysis | None]:
+    """The site's result and the automatic analysis of its sweep (None without a sweep).
+
+    The alignment needs the automatic analysis; with edited markers it is made separately.
+    """
     res = SiteResult(site.site, units, site.distance_mm, site.segment_mm)  # type: ignore[arg-type]
+    analysis = None
     if sweep is not None:
+        kind: Kind = "motor" if nerve.kind == "motor" else "sensory"
         edits = site.markers
-        markers = measure_sweep(
-            sweep,
-            kind="motor" if nerve.kind == "motor" else "sensory",
-            onset_ms=edits.onset_ms if edits else None,
-            peak_ms=edits.peak_ms if edits else None,
-        )
-        _apply_markers(res, markers, sweep.units)
+        onset, peak = (edits.onset_ms, edits.peak_ms) if edits else (None, None)
+        shown = analyse_sweep(sweep, kind, onset_ms=onset, peak_ms=peak)
+        edited = onset is not None or peak is not None
+        analysis = analyse_sweep(sweep, kind) if edited else shown
+        _apply_markers(res, shown.markers, sweep.units)
     _apply_entered(res, site)
     if nerve.kind == "sensory":
         res.cv_m_s = sensory_cv(res)
-    return res
+    return res, analysis
 
 
 def _apply_markers(res: SiteResult, m: SweepMarkers, sweep_units: str) -> None:
