@@ -305,3 +305,20 @@ def test_aligned_shift_of_a_copy_delayed_by_2p5_ms_sampled_at_3p2_khz_is_found_w
     r = latency_difference_ms(d, p, "motor")
     assert r.method == "aligned" and r.delta_ms == pytest.approx(2.5, abs=0.01)
     assert r.stretch == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("pre_ms", [0.0, 2.0, 5.0])
+@pytest.mark.parametrize("nerve", ["median", "tibial"])
+def test_noise_free_sweep_without_artifact_is_measured_not_swallowed_by_a_hidden_baseline_decay(
+    nerve: str, pre_ms: float
+) -> None:
+    # With no noise, a baseline decay hidden under the masked-out response once "explained" the CMAP
+    # (onset 2.5 ms, amplitude 0.01 mV for a 9.5 mV response): decays must be visible in fitted samples.
+    sim = simulate_motor(
+        np.random.default_rng(1), normal_params(nerve, "motor"), snr_db=None, pre_ms=pre_ms, artifact=False
+    )
+    for sweep, truth in zip(sim.sweeps, sim.truth, strict=True):
+        m = measure_sweep(sweep, "motor")
+        assert m.response == "present"
+        assert m.onset_latency_ms == pytest.approx(truth["onset_latency_ms"], abs=0.1)
+        assert m.amplitude == pytest.approx(truth["amplitude_mv"], rel=0.03)

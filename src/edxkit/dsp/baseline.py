@@ -29,6 +29,11 @@ TAU_GRID_MS = np.geomspace(0.06, 5.0, 14)
 MAX_FIT_POINTS = 400
 #: ... except for this stretch after the decay start, kept at full resolution, ms.
 FULL_RESOLUTION_MS = 1.0
+#: A decay is only fitted if it is still above e^−3 (5 %) of its start value at the first fitted
+#: sample after the decay start: τ ≥ gap / this. Otherwise nothing in the data fixes its amplitude under
+#: the masked-out stretch, and on a noise-free sweep a huge decay hidden under the response would pass
+#: the information criterion.
+DECAY_VISIBLE_TAUS = 3.0
 _MAD_TO_SD = 1.4826
 
 
@@ -142,19 +147,19 @@ def _search_taus(
     q: FloatArray,
     decay_start_ms: float,
     n_decays: int,
-    coarse: FloatArray,
+    coarse: tuple[FloatArray, FloatArray],
 ) -> tuple[float, tuple[float, ...]]:
     """Residual sum of squares and time constants of the best ``n_decays``-exponential model.
 
-    ``ry`` is the weighted data with the polynomial part projected out (``q`` spans it). The log
-    grid :data:`TAU_GRID_MS` is searched first (``coarse``: its weighted, residualised decay columns,
-    shared by the one- and two-decay searches), then finer grids (±30 %, then ±8 %) around the best
-    time constants.
+    ``ry`` is the weighted data with the polynomial part projected out (``q`` spans it). The coarse
+    log grid (``coarse``: the allowed part of :data:`TAU_GRID_MS` and its weighted, residualised decay
+    columns, shared by the one- and two-decay searches) is searched first, then finer grids (±30 %,
+    then ±8 %) around the best time constants, never below the smallest allowed τ.
     """
-    grid = TAU_GRID_MS
+    grid, re = coarse
+    shortest = float(grid[0])
     best: tuple[float, tuple[float, ...]] = (math.inf, ())
     for step in (1.3, 1.08, 0.0):
-        re = coarse if grid is TAU_GRID_MS else _project_out(q, _decays(t, decay_start_ms, grid) * w[:, None])
         if n_decays == 1:
             sse, k = _best_single(ry, re)
             taus: tuple[float, ...] = (float(grid[k]),)
@@ -165,7 +170,10 @@ def _search_taus(
             best = (sse, taus)
         if step == 0.0 or not best[1]:
             break
-        grid = np.unique(np.multiply.outer(np.asarray(best[1]), _refinement(step)).ravel())
+        grid = np.unique(
+            np.maximum(np.multiply.outer(np.asarray(best[1]), _refinement(step)).ravel(), shortest)
+        )
+        re = _project_out(q, _decays(t, decay_start_ms, grid) * w[:, None])
     return best
 
 
@@ -263,11 +271,14 @@ def fit_baseline(
     floor = 1e-20 * float(yw @ yw) + 1e-300
     options: list[tuple[float, tuple[float, ...]]] = [(float(ry @ ry), ())]
     if decay_start_ms is not None:
-        n_after = int(np.count_nonzero(t >= decay_start_ms))
-        wanted = [k for k in range(1, max_decays + 1) if n_after >= 5 * k + 2]
-        coarse = _project_out(q, _decays(t, decay_start_ms, TAU_GRID_MS) * w[:, None]) if wanted else ry
-        for k in wanted:
-            options.append(_search_taus(t, ry, w, q, decay_start_ms, k, coarse))
+        after = t[t >= decay_start_ms]
+        gap = float(after[0] - decay_start_ms) if after.size else math.inf
+        allowed = TAU_GRID_MS[gap <= TAU_GRID_MS * DECAY_VISIBLE_TAUS]
+        wanted = [k for k in range(1, max_decays + 1) if after.size >= 5 * k + 2 and allowed.size >= k]
+        if wanted:
+            coarse = (allowed, _project_out(q, _decays(t, decay_start_ms, allowed) * w[:, None]))
+            for k in wanted:
+                options.append(_search_taus(t, ry, w, q, decay_start_ms, k, coarse))
     n = t.size
     bic = [n * math.log(sse / n + floor) + (n_poly + 2 * len(taus)) * math.log(n) for sse, taus in options]
     _, taus = options[int(np.argmin(bic))]
