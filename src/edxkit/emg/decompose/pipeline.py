@@ -11,12 +11,17 @@ Steps (as in EMGlab, McGill et al. 2005, and DQEMG, Stashuk 1999/2001):
 4. a second pass: templates are corrected by the median residual of their discharges, templates whose
    discharges form no physiological train (two or more units alike in the spike signal) are split by their
    firing pattern (:mod:`.split`), candidates left in the residual are clustered into new templates, and the
-   subtraction is run again from the start; the split is tried once more on its result (and the
-   subtraction repeated when anything was split);
+   subtraction is run again from the start; the split is tried once more on its result — also on templates
+   whose train passes as regular but looks like two interleaved trains (many pruned firings or ISI CV > 0.3)
+   — and the subtraction repeated when anything was split (:data:`SPLIT_ROUNDS` times at most);
 5. joining of templates that are variants of one unit (:mod:`.variants`), pruning, acceptance of units with a
-   physiological firing pattern, recovery of firings that fill gaps of an accepted train from rejected
-   templates of similar shape (:mod:`.absorb`), and clean
-   averaged templates from the band-passed signal (:mod:`.units`);
+   physiological firing pattern; rejected groups that are sparse parts of one unit's train (shape within
+   0.8, no collisions between their firings) are joined and accepted when the joined train is physiological
+   (:func:`.variants.join_sparse`); recovery of firings that fill gaps of an accepted train from rejected
+   templates of similar shape (:mod:`.absorb`) and, by a local refit with the unit's own template, from any
+   rejected template or from another accepted unit whose train does not need them (:mod:`.reassign`);
+   rejected groups are tested again once those firings are gone; clean averaged templates from the
+   band-passed signal (:mod:`.units`);
 6. a second detection pass on a lower band (400 Hz high-pass) over the residual left once the matched
    discharges are subtracted there: slow MUAPs (e.g. distant or myopathic-remodelled fibres) whose 1 kHz spike
    stays below the threshold are detected, clustered and matched on that band, and their units are added
@@ -44,6 +49,7 @@ from edxkit.emg.decompose.detect import (
     threshold_uv,
 )
 from edxkit.emg.decompose.match import Events, MatchTemplate, peel, placement
+from edxkit.emg.decompose.reassign import reassign
 from edxkit.emg.decompose.result import DecomposedUnit, Decomposition
 from edxkit.emg.decompose.split import split_mixed
 from edxkit.emg.decompose.units import MIN_SNR, Signals, accepts, build_unit, prune
@@ -57,6 +63,9 @@ MAX_TEMPLATES = 24
 SLOW_WIDEN_MS = 2.0
 MAX_SLOW = 12
 SAME_FIRING_S = 0.0005
+SPLIT_ROUNDS = 1
+JOIN_SPARSE = True
+REASSIGN = True
 
 
 def _candidates(
@@ -182,8 +191,10 @@ def decompose(prep: Prepared) -> Decomposition:
     _, extra = _candidates(resid, valid, fs, thr, noise, min_count)
     templates = _salient(tpls.deduplicate(templates + extra), noise)
     events, resid = peel(x, valid, templates, sigma, fs)
-    templates, changed = split_mixed(x, resid, templates, events, fs, noise)
-    if changed:
+    for _ in range(SPLIT_ROUNDS):
+        templates, changed = split_mixed(x, resid, templates, events, fs, noise)
+        if not changed:
+            break
         templates = _salient(templates, noise)
         events, resid = peel(x, valid, templates, sigma, fs)
     units = _units(Signals(uv, resid, fs, float(prep.start_s), noise), templates, events)
@@ -211,8 +222,23 @@ def _units(sig: Signals, templates: list[MatchTemplate], events: Events) -> tupl
     groups = [prune(g, ref) for g in grouped]
     ok = [accepts(g, templates, ref, sig.fs_hz, sig.noise_uv) for g in groups]
     rejected = [g for g, o in zip(groups, ok, strict=True) if not o]
+    if JOIN_SPARSE:
+
+        def take(g: Events, r: np.ndarray) -> bool:
+            return accepts(prune(g, r), templates, r, sig.fs_hz, sig.noise_uv)
+
+        joined, rejected, ref = variants.join_sparse(rejected, templates, ref, sig.fs_hz, take)
+        groups = [g for g, o in zip(groups, ok, strict=True) if o] + [prune(g, ref) for g in joined]
+        ok = [True] * len(groups)
     kept = absorb([g for g, o in zip(groups, ok, strict=True) if o], rejected, templates, ref)
+    if REASSIGN:
+        kept, rejected, resid = reassign(kept, rejected, templates, ref, sig.resid, sig.fs_hz)
+        sig = replace(sig, resid=resid)
     groups = [prune(g, ref) for g in kept]
+    rest = [prune(g, ref) for g in rejected]
+    again = [accepts(g, templates, ref, sig.fs_hz, sig.noise_uv) for g in rest]
+    groups += [g for g, o in zip(rest, again, strict=True) if o]
+    rejected = [g for g, o in zip(rest, again, strict=True) if not o]
     found = []
     for i, g in enumerate(groups):
         others = Events.empty()

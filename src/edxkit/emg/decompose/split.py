@@ -12,7 +12,11 @@ overlaps it removed — repeated on a part that is still irregular (at most :dat
 LAPACK) and is refined by Lloyd iterations. The split is kept when at least one part forms a physiological
 train and at least two parts have :data:`.units.MIN_FIRINGS` discharges; those parts become new templates
 (medians of their aligned discharges, :func:`.templates.build`) and the signal is matched again (when a pool
-cannot be split as a whole, its templates are tried one by one). Using the regularity of the discharge
+cannot be split as a whole, its templates are tried one by one). A template whose train passes as one unit's
+but is *loose* — more than :data:`LOOSE_PRUNED` of its firings pruned as implausibly close, or an ISI CV above
+:data:`LOOSE_CV` — is tried alone too (with at least :data:`.units.MIN_FIRINGS` × 2 discharges); its split is
+kept only when two parts form physiological trains (two similar units whose interleaved train passed the
+CV ≤ 0.4 acceptance). Using the regularity of the discharge
 pattern to separate units that shapes alone cannot is the approach of DQEMG's firing-pattern-based merging
 and splitting (Stashuk 2001) and of EMGlab's editing guided by the firing trains (McGill et al. 2005).
 """
@@ -25,6 +29,7 @@ from numpy.typing import NDArray
 from edxkit.emg.decompose import templates as tpls
 from edxkit.emg.decompose.align import aligned_windows
 from edxkit.emg.decompose.match import Events, MatchTemplate
+from edxkit.emg.decompose.result import firing_stats
 from edxkit.emg.decompose.units import MIN_FIRINGS, plausible, prune
 
 FloatArray = NDArray[np.float64]
@@ -35,6 +40,8 @@ LLOYD_ITERATIONS = 15
 POWER_ITERATIONS = 20
 POOL_NRMSE = 0.35
 MAX_DEPTH = 2
+LOOSE_PRUNED = 0.1
+LOOSE_CV = 0.3
 
 
 def two_means(w: FloatArray) -> IntArray:
@@ -67,6 +74,17 @@ def _regular(ev: Events, ref: FloatArray, fs_hz: float) -> bool:
     pruned = prune(ev, ref)
     pos = pruned.start + ref[pruned.unit] + pruned.fraction
     return plausible(np.sort(pos) / fs_hz)
+
+
+def _loose(ev: Events, ref: FloatArray, fs_hz: float) -> bool:
+    """A train that passes as one unit's but looks like two interleaved: more than :data:`LOOSE_PRUNED` of
+    its firings pruned as implausibly close, or an ISI CV above :data:`LOOSE_CV` (one unit at steady low
+    effort: 0.1–0.3)."""
+    pruned = prune(ev, ref)
+    if pruned.size < 3:
+        return False
+    _, cv = firing_stats(np.sort(pruned.start + ref[pruned.unit] + pruned.fraction) / fs_hz)
+    return bool(1.0 - pruned.size / ev.size > LOOSE_PRUNED or (np.isfinite(cv) and cv > LOOSE_CV))
 
 
 def _bisect(
@@ -143,9 +161,17 @@ def split_mixed(
         for k in range(len(templates))
         if counts[k] >= MIN_FIRINGS and not _regular(events.select(events.unit == k), ref, fs_hz)
     ]
+    loose = [
+        k
+        for k in range(len(templates))
+        if counts[k] >= 2 * MIN_FIRINGS
+        and k not in mixed
+        and _loose(events.select(events.unit == k), ref, fs_hz)
+    ]
     replaced: set[int] = set()
     added: list[MatchTemplate] = []
-    for pool in _pools(templates, mixed):
+    for pool in _pools(templates, mixed) + [[k] for k in loose]:
+        need = 2 if pool[0] in loose else 1
         tries = [pool] + ([[k] for k in pool] if len(pool) > 1 else [])
         for members in tries:
             if replaced.intersection(members):
@@ -155,7 +181,7 @@ def split_mixed(
                 continue
             w = _cleaned(resid, templates, ev, half)
             parts = [p for p in _bisect(w, ev, ref, fs_hz, np.arange(ev.size), 0) if p.size >= MIN_FIRINGS]
-            if len(parts) < 2 or not any(_regular(ev.select(p), ref, fs_hz) for p in parts):
+            if len(parts) < 2 or sum(_regular(ev.select(p), ref, fs_hz) for p in parts) < need:
                 continue
             pos = ev.start + ref[ev.unit] + ev.fraction
             whole = np.floor(pos).astype(np.int64)
