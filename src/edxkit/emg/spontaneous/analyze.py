@@ -7,7 +7,9 @@ groups of one generator, removal of superimpositions, second-pass assignment of 
 (:mod:`.assign`) and retyping from the completed firing pattern; then, on the typed trains: time-locked
 duplicates joined/dropped (times on the largest-magnitude sample), peel-off of overlaps, complex
 repetitive discharges completed on their constant-interval grid, myotonic fragments rejoined, merged
-regular fibres split by their intervals, fasciculations explained by other trains removed; grades
+regular fibres split by their intervals (fibrillation trains with a PSW's slow phase retyped first where
+PSWs are found), fasciculations explained by other trains or shorter than a motor-unit potential removed,
+end-plate noise completed below the blind threshold in the end-plate zone (:mod:`.mepp`); grades
 (:mod:`.grade`).
 
 :func:`analyze_spontaneous` runs the stages of this package on one prepared signal;
@@ -25,10 +27,17 @@ from numpy.typing import NDArray
 
 from edxkit.emg.prepare import Prepared
 from edxkit.emg.spontaneous.assign import assign_leftovers, peel
-from edxkit.emg.spontaneous.classify import classify_train
-from edxkit.emg.spontaneous.detect import Candidates, detect_candidates, peaks_above, quiet_noise_uv
+from edxkit.emg.spontaneous.classify import classify_train, shape_class
+from edxkit.emg.spontaneous.detect import (
+    Candidates,
+    detect_candidates,
+    peaks_above,
+    quiet_noise_uv,
+    window_ok,
+)
 from edxkit.emg.spontaneous.features import SEARCH_POST_MS, template_shape
 from edxkit.emg.spontaneous.grade import grade_trains, persistent
+from edxkit.emg.spontaneous.mepp import detect_mepps, is_mepp_shape
 from edxkit.emg.spontaneous.result import (
     OTHER_TYPES,
     TYPES,
@@ -92,6 +101,12 @@ REGULAR_FILL_MIN_MS = 1.0
 REGULAR_FILL_CORRELATION = 0.5
 REGULAR_FILL_Z = 5.0
 REGULAR_FILL_EXCLUDE_MS = 1.0
+FASCICULATION_MIN_MS = 5.0
+MEPP_EXCLUDE_MS = 1.0
+MEPP_SAME_MS = 0.5
+MEPP_MIN_RATE_HZ = 20.0
+MEPP_TEMPLATE_MAX = 2000
+MEPP_TEMPLATE_MS = (8.0, 12.0)
 ANY_SIZE = {("myotonic", "spike_like"), ("myotonic", "psw_like"), ("end_plate", "end_plate_noise")}
 
 
@@ -114,12 +129,80 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
     trains = _join_locked(_join_crd_fragments(trains), fs)
     trains = [_fill_crd_run(t, prep) if t.type == "complex_repetitive" else t for t in trains]
     trains = _join_myotonic_fragments(_myotonic_context(trains))
-    trains = _split_merged(trains)
+    trains = _split_merged(_psw_context(trains, raw_noise))
     for i in sorted(range(len(trains)), key=lambda i: -trains[i].count):
         if trains[i].type in SPLIT_TYPES:  # in turn, so a discharge found for one is not taken again
             trains[i] = _fill_regular(trains[i], trains, prep)
     trains = drop_explained_fasciculations(_join_look_alike_fasciculations(trains))
+    trains = drop_brief_fasciculations(trains, raw_noise)
+    trains = _with_mepps(trains, prep, raw_noise)
     return _result(trains, analysed, cand.noise_uv, cand.threshold_uv)
+
+
+def _near(times_s: FloatArray, ref_s: FloatArray, window_s: float) -> NDArray[np.bool_]:
+    """True where a time of ``times_s`` lies within ±``window_s`` of one of the sorted ``ref_s``."""
+    if ref_s.size == 0 or times_s.size == 0:
+        return np.zeros(times_s.size, dtype=bool)
+    j = np.clip(np.searchsorted(ref_s, times_s), 1, max(ref_s.size - 1, 1))
+    gap = np.minimum(np.abs(ref_s[np.minimum(j, ref_s.size - 1)] - times_s), np.abs(ref_s[j - 1] - times_s))
+    return np.asarray(gap <= window_s)
+
+
+def _with_mepps(trains: list[SpontaneousTrain], prep: Prepared, noise_uv: float) -> list[SpontaneousTrain]:
+    """End-plate noise completed below the blind threshold where the needle is in the end-plate zone.
+
+    Only where end-plate activity was found (an end-plate train, noise or spikes: the needle is at the
+    end-plate zone, where miniature end-plate potentials fire at hundreds per second), the MEPPs are
+    searched with a matched filter (:func:`~edxkit.emg.spontaneous.mepp.detect_mepps`). Those within
+    ±``MEPP_EXCLUDE_MS`` of a discharge of another train (a phase of that potential) or within
+    ±``MEPP_SAME_MS`` of an end-plate noise discharge already found are left out. The rest are accepted as
+    end-plate noise only when they are what end-plate noise is: frequent (≥ ``MEPP_MIN_RATE_HZ``) and with
+    a median potential (−8 … +12 ms, of at most ``MEPP_TEMPLATE_MAX`` of them evenly spread) of end-plate
+    noise (:func:`~edxkit.emg.spontaneous.mepp.is_mepp_shape`). They join the largest end-plate noise train
+    (or form one)."""
+    if not any(t.type == "end_plate" for t in trains):
+        return trains
+    fs = prep.fs_hz
+    peaks = detect_mepps(prep.uv, prep.valid, fs)
+    if peaks.size == 0:
+        return trains
+    times = prep.start_s + peaks / fs
+    epn = [t for t in trains if (t.type, t.kind) == ("end_plate", "end_plate_noise")]
+    others = [t.times_s for t in trains if (t.type, t.kind) != ("end_plate", "end_plate_noise")]
+    own = [t.times_s for t in epn]
+    keep = ~_near(times, np.sort(np.concatenate(others)) if others else np.empty(0), MEPP_EXCLUDE_MS / 1000.0)
+    keep &= ~_near(times, np.sort(np.concatenate(own)) if own else np.empty(0), MEPP_SAME_MS / 1000.0)
+    peaks, times = peaks[keep], times[keep]
+    if peaks.size < max(MIN_DISCHARGES, MEPP_MIN_RATE_HZ * prep.valid_s):
+        return trains
+    pre, post = round(MEPP_TEMPLATE_MS[0] * fs / 1000.0), round(MEPP_TEMPLATE_MS[1] * fs / 1000.0)
+    inside = peaks[window_ok(prep.valid, peaks, pre, post)]
+    some = inside[np.linspace(0, inside.size - 1, min(inside.size, MEPP_TEMPLATE_MAX)).astype(np.int64)]
+    if some.size < MIN_DISCHARGES:
+        return trains
+    tmpl = np.median(prep.uv[some[:, None] + np.arange(-pre, post + 1)[None, :]], axis=0)
+    align = pre
+    isi_ms = np.diff(times) * 1000.0
+    span_ms = max(NEXT_FRACTION * float(np.percentile(isi_ms, 10.0)), 2.0)
+    shape = template_shape(tmpl, align, fs, 1.25 * noise_uv / np.sqrt(some.size), span_ms=span_ms)
+    if not is_mepp_shape(shape):
+        return trains
+    found = SpontaneousTrain(
+        type="end_plate",
+        kind="end_plate_noise",
+        times_s=times,
+        template_uv=tmpl,
+        template_index=int(shape.peak_index),
+        fs_hz=fs,
+        amplitude_uv=shape.amplitude_uv,
+        rate_hz=0.0,
+        isi_cv=0.0,
+    )
+    if not epn:
+        rate, cv = rate_and_cv(times)
+        return [*trains, replace(found, rate_hz=rate, isi_cv=cv)]
+    host = max(epn, key=lambda t: t.count)
+    return [_join(t, found) if t is host else t for t in trains]
 
 
 def _peeled(trains: list[SpontaneousTrain], cand: Candidates, prep: Prepared) -> list[SpontaneousTrain]:
@@ -197,6 +280,46 @@ def _myotonic_context(trains: list[SpontaneousTrain]) -> list[SpontaneousTrain]:
             if fragment and not split_regular(t.times_s):
                 kind = "psw_like" if t.type == "positive_sharp_wave" else "spike_like"
                 t = replace(t, type="myotonic", kind=kind)
+        out.append(t)
+    return out
+
+
+def drop_brief_fasciculations(trains: Sequence[SpontaneousTrain], noise_uv: float) -> list[SpontaneousTrain]:
+    """Drop fasciculation trains whose potential lasts less than ``FASCICULATION_MIN_MS``.
+
+    A fasciculation is the discharge of a whole motor unit, whose potential lasts 5–15 ms (clinical.md §3.1;
+    muap-norms.md); a brief serrated potential of MUAP size is the superimposition of fibre potentials
+    (overlapping fibrillations, myotonic or end-plate spikes). The duration is measured over the whole
+    ``SEARCH_POST_MS`` after the peak (the typing measured it within half the shortest interval, which
+    for a slow unit's train merged with stray discharges can cut the potential short)."""
+    out = []
+    for t in trains:
+        if t.type == "fasciculation":
+            noise_t = 1.25 * noise_uv / np.sqrt(max(t.count, 1))
+            if (
+                template_shape(t.template_uv, t.template_index, t.fs_hz, noise_t).duration_ms
+                < FASCICULATION_MIN_MS
+            ):
+                continue
+        out.append(t)
+    return out
+
+
+def _psw_context(trains: list[SpontaneousTrain], noise_uv: float) -> list[SpontaneousTrain]:
+    """Where positive sharp waves are found, a fibrillation train whose template, measured over the whole
+    ``SEARCH_POST_MS`` after its peak, is PSW-shaped (initial positive sharp deflection followed by the slow
+    negative phase; :func:`~edxkit.emg.spontaneous.classify.shape_class`) is retyped PSW: its shape was
+    first measured within half its shortest interval, which for discharges of several PSW generators
+    merged in one group is too short to see the slow phase."""
+    if not any(t.type == "positive_sharp_wave" for t in trains):
+        return trains
+    out = []
+    for t in trains:
+        if t.type == "fibrillation":
+            noise_t = 1.25 * noise_uv / np.sqrt(max(t.count, 1))
+            full = template_shape(t.template_uv, t.template_index, t.fs_hz, noise_t)
+            if shape_class(full) == "psw":
+                t = replace(t, type="positive_sharp_wave", kind="")
         out.append(t)
     return out
 

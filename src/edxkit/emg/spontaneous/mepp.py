@@ -1,0 +1,113 @@
+"""Miniature end-plate potentials (end-plate noise) below the blind threshold, in an end-plate zone.
+
+End-plate noise is the summed miniature end-plate potentials (MEPPs) of the end-plates under the needle:
+monophasic negative potentials of 10–50 µV that rise in ≈0.3 ms and decay within 1–2 ms, firing irregularly
+at hundreds per second so that they overlap ("seashell" noise; Wiechers, Arch Phys Med Rehabil 1979; Daube &
+Rubin, Muscle Nerve 2009; clinical.md §3.1). Most are smaller than the blind detector's threshold
+(:mod:`.detect`, set for potentials of any shape), so once the end-plate zone is known they are searched with
+the optimal linear detector of a known shape in noise — the matched filter used to detect spontaneous
+miniature synaptic potentials (template matching; Clements & Bekkers, Biophys J 1997; Jonas et al.,
+J Physiol 1993):
+
+1. Filter: the prepared signal correlated with an alpha-function MEPP f(t) = (t/τ)·e^(1 − t/τ),
+   τ = ``TAU_MS`` (the matched filter F*), sharpened by Wiener regularised deconvolution —
+   F* / (|F|² + ``WIENER``), F normalised to 1 at 0 Hz — so overlapping MEPPs a fraction of a millisecond
+   apart give separate extremes (the deconvolution detection of miniature synaptic events,
+   Pernía-Andrade et al., Biophys J 2012), band-limited to ``BAND_HZ`` (Gaussian edges; the low edge removes
+   the slow sum of the barrage, the high edge the noise above the MEPP spectrum); the output is placed so
+   that a MEPP gives its extreme at its own negative peak.
+2. Noise of the output: a barrage of MEPPs inflates any robust spread of the output itself, so the noise is
+   also read from the band above the MEPP spectrum (``NOISE_BAND``, where a MEPP has < 2 % of its
+   amplitude), as the median |x|/0.6745 there scaled by the ratio of the two filters' white-noise gains;
+   the smaller of the two estimates is used.
+3. Detections: local minima of the output (the lowest within ±``SEPARATION_MS``) below −``Z`` × noise,
+   whose samples are all valid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import fft  # type: ignore[import-untyped]
+from scipy.ndimage import minimum_filter1d  # type: ignore[import-untyped]
+
+from edxkit.emg.spontaneous.classify import END_PLATE_MAX_MS, EPN_MIN_HALF_WIDTH_MS
+from edxkit.emg.spontaneous.detect import window_ok
+from edxkit.emg.spontaneous.features import Shape
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+TAU_MS = 0.3
+BAND_HZ = (100.0, 3000.0)
+NOISE_BAND = (0.35, 0.45)
+NOISE_BAND_HIGH_FS_HZ = (4000.0, 8000.0)
+Z = 4.0
+SEPARATION_MS = 0.3
+GUARD_MS = 2.0
+WIENER = 0.05
+MAX_POSITIVE = 0.25
+MAX_TURNS = 2
+MAX_SLOW = 0.1
+
+
+def is_mepp_shape(shape: Shape) -> bool:
+    """The median potential of the matched-filter detections is that of end-plate noise: initial and main
+    deflection negative, simple (< 5 ms, ≤ ``MAX_TURNS`` turns), broad (half-width ≥ 0.55 ms, the end-plate
+    noise rule of :func:`~edxkit.emg.spontaneous.classify.shape_class`), nearly monophasic (positive
+    phase < ``MAX_POSITIVE`` of the negative peak: more lenient than the 10 % of that rule, since the median
+    of potentials picked out of a barrage keeps a little of the neighbours' overshoot) and over within
+    ≈ 2 ms (``slow_fraction``, the mean 1.5–8 ms after the peak over the peak, < ``MAX_SLOW``; ≈ 0.01 for a
+    MEPP, 0.1–0.6 for the slow negative phase of a positive sharp wave, whose onset the filter also
+    picks up)."""
+    return (
+        shape.initial_sign < 0
+        and shape.peak_sign < 0
+        and shape.duration_ms < END_PLATE_MAX_MS
+        and shape.turns <= MAX_TURNS
+        and shape.spike_ms >= EPN_MIN_HALF_WIDTH_MS
+        and shape.positive_uv < MAX_POSITIVE * shape.negative_uv
+        and shape.slow_fraction < MAX_SLOW
+    )
+
+
+def mepp_filter(uv: FloatArray, fs_hz: float) -> tuple[FloatArray, float]:
+    """Filter output of ``uv`` for a MEPP (steps 1–2 of the module docstring) and its noise rms."""
+    n = uv.size
+    nf = int(fft.next_fast_len(n, real=True))
+    x = fft.rfft(uv, nf)
+    f = fft.rfftfreq(nf, 1.0 / fs_hz)
+    tau = TAU_MS / 1000.0
+    w = 2j * np.pi * f
+    alpha = 1.0 / (1.0 + w * tau) ** 2  # spectrum of the alpha function (up to a constant)
+    lo, hi = BAND_HZ[0], min(BAND_HZ[1], 0.3 * fs_hz)
+    band = (1.0 - np.exp(-0.5 * (f / lo) ** 2)) * np.exp(-0.5 * (f / hi) ** 2)
+    # correlation with the MEPP, sharpened; the phase term puts the output at the MEPP's peak (t = τ)
+    h = np.conj(alpha) / (np.abs(alpha) ** 2 + WIENER) * band * np.exp(-w * tau)
+    y = np.asarray(fft.irfft(x * h, nf)[:n], dtype=np.float64)
+    if fs_hz >= 2.0 * NOISE_BAND_HIGH_FS_HZ[1] / 0.9:
+        nb = NOISE_BAND_HIGH_FS_HZ
+    else:
+        nb = (NOISE_BAND[0] * fs_hz, NOISE_BAND[1] * fs_hz)
+    high = ((f >= nb[0]) & (f <= nb[1])).astype(np.float64)
+    z = np.asarray(fft.irfft(x * high, nf)[:n], dtype=np.float64)
+    gain = float(np.sqrt(np.sum(np.abs(h) ** 2) / max(float(np.sum(high)), 1.0)))
+    sigma_out = float(np.median(np.abs(y)) / 0.6745)
+    sigma_high = float(np.median(np.abs(z)) / 0.6745) * gain
+    return y, min(sigma_out, sigma_high) if sigma_high > 0.0 else sigma_out
+
+
+def detect_mepps(uv: FloatArray, valid: NDArray[np.bool_], fs_hz: float) -> IntArray:
+    """Samples of the MEPPs found in ``uv`` (µV; invalid samples 0) by the filter of the module docstring."""
+    if uv.size < 16:
+        return np.empty(0, dtype=np.int64)
+    y, sigma = mepp_filter(np.where(valid, uv, 0.0), fs_hz)
+    if not sigma > 0.0 or not np.isfinite(sigma):
+        return np.empty(0, dtype=np.int64)
+    half = max(1, round(SEPARATION_MS * fs_hz / 1000.0))
+    low = minimum_filter1d(y, size=2 * half + 1, mode="nearest")
+    peaks = np.flatnonzero((y <= low) & (y < -Z * sigma)).astype(np.int64)
+    if peaks.size > 1:
+        peaks = peaks[np.concatenate([[True], np.diff(peaks) > half])]
+    guard = max(1, round(GUARD_MS * fs_hz / 1000.0))
+    return peaks[window_ok(np.asarray(valid, dtype=bool), peaks, guard, guard)]
