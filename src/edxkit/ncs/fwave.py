@@ -39,6 +39,8 @@ also used by :mod:`edxkit.ncs.hreflex` and :mod:`edxkit.ncs.rns`.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -291,10 +293,19 @@ class _Operator:
 
     def __init__(self, sigma_ms: float, fit_n: int, gap_n: int, fs_hz: float) -> None:
         self.sigma_ms, self.fit_n, self.gap_n, self.fs_hz = sigma_ms, fit_n, gap_n, fs_hz
+        self._sums: dict[int, tuple[FloatArray, ...]] = {}
 
     def __call__(self, x: FloatArray) -> FloatArray:
         y = smooth(x, self.sigma_ms, self.fs_hz)
         return y - moving_line(y, self.fit_n, self.gap_n)
+
+    def tail(self, x: FloatArray, c0: int) -> FloatArray:
+        """``self(x)[:, c0:]``, bit for bit, without the columns before ``c0`` (see :func:`_line_tail`)."""
+        y = smooth(x, self.sigma_ms, self.fs_hz)
+        n = y.shape[1]
+        if n not in self._sums:
+            self._sums[n] = _line_sums(n, self.fit_n, self.gap_n)
+        return y[:, c0:] - _line_tail(y, self.fit_n, self.gap_n, c0, self._sums[n])
 
 
 def moving_line(y: FloatArray, fit_n: int, gap_n: int) -> FloatArray:
@@ -327,6 +338,43 @@ def moving_line(y: FloatArray, fit_n: int, gap_n: int) -> FloatArray:
     slope = (fit_n * sxy - s1 * sy) / np.where(ok, den, 1.0)
     pred = (sy - slope * s1) / fit_n + slope * x
     return np.where(ok, pred, np.nan)
+
+
+def _line_sums(n: int, fit_n: int, gap_n: int) -> tuple[FloatArray, ...]:
+    """The row-independent sums of :func:`moving_line` for ``n`` samples: x, Σx, Σx², den, ok."""
+    x = np.arange(n, dtype=np.float64)
+    cx, cxx = np.concatenate([[0.0], np.cumsum(x)]), np.concatenate([[0.0], np.cumsum(x * x)])
+    end = np.clip(np.arange(n) - gap_n, 0, n)
+    start = np.clip(end - fit_n, 0, n)
+    s1, s2 = cx[end] - cx[start], cxx[end] - cxx[start]
+    den = fit_n * s2 - s1 * s1
+    ok = (np.arange(n) - gap_n - fit_n >= 0) & (den > 0)
+    return x, s1, s2, np.where(ok, den, 1.0), ok.astype(np.float64)
+
+
+def _line_tail(y: FloatArray, fit_n: int, gap_n: int, c0: int, sums: tuple[FloatArray, ...]) -> FloatArray:
+    """``moving_line(y, fit_n, gap_n)[:, c0:]`` with the same floating-point operations.
+
+    The running sums still start at sample 0 (so every value is bit-identical); only the
+    predictions before ``c0`` are skipped, and the fit windows are taken as slices of the running
+    sums instead of by fancy indexing (``c0 ≥ gap_n`` makes every window end a plain index).
+    """
+    rows, n = y.shape
+    if c0 < gap_n + fit_n:
+        return moving_line(y, fit_n, gap_n)[:, c0:]
+    x, s1, _, den, ok = (v[c0:] for v in sums)
+    cy = np.empty((rows, n + 1))
+    cxy = np.empty((rows, n + 1))
+    cy[:, 0] = 0.0
+    cxy[:, 0] = 0.0
+    np.cumsum(y, axis=1, out=cy[:, 1:])
+    np.cumsum(y * sums[0], axis=1, out=cxy[:, 1:])
+    e0, e1 = c0 - gap_n, n - gap_n
+    sy = cy[:, e0:e1] - cy[:, e0 - fit_n : e1 - fit_n]
+    sxy = cxy[:, e0:e1] - cxy[:, e0 - fit_n : e1 - fit_n]
+    slope = (fit_n * sxy - s1 * sy) / den
+    pred = (sy - slope * s1) / fit_n + slope * x
+    return np.where(ok > 0, pred, np.nan)
 
 
 # --- detection -----------------------------------------------------------------------------------
@@ -384,16 +432,52 @@ def first_event(z: FloatArray, start: int, *, k_low: float, k_high: float, min_n
     return int(z.size)
 
 
+def first_events(z: FloatArray, start: IntArray, *, k_low: float, k_high: float, min_n: int) -> IntArray:
+    """:func:`first_event` of every row of ``z`` (2-D) from its own ``start``, all rows at once.
+
+    A sample qualifies when ``z > k_high`` inside a run of ``z > k_low`` (cut at ``start``) of at
+    least ``min_n`` samples; the first qualifying sample of a row is the first high sample of its
+    first run that has one, which is what :func:`first_event` returns. ``z.shape[1]`` where none.
+    ``start`` is clipped to ≥ 0 (:func:`first_event` expects ``start ≥ 0`` too).
+    """
+    rows, n = z.shape
+    start = np.maximum(np.asarray(start, dtype=np.intp), 0)
+    if rows == 0:
+        return np.zeros(0, dtype=np.intp)
+    c0 = int(min(start.min(), n))
+    if c0 >= n:
+        return np.full(rows, n, dtype=np.intp)
+    zz = z[:, c0:]
+    cols = np.arange(c0, n)
+    above = (zz > k_low) & (cols[None, :] >= start[:, None])
+    m = n - c0
+    pos = np.arange(m)
+    starts_run, ends_run = above.copy(), above.copy()  # first and last sample of every run
+    starts_run[:, 1:] &= ~above[:, :-1]
+    ends_run[:, :-1] &= ~above[:, 1:]
+    # first index of the run holding each sample, and its last index + 1
+    begin = np.maximum.accumulate(np.where(starts_run, pos, -1), axis=1)
+    end = np.minimum.accumulate(np.where(ends_run, pos, m)[:, ::-1], axis=1)[:, ::-1] + 1
+    good = above & (zz > k_high) & (end - begin >= min_n)
+    has = good.any(axis=1)
+    return np.where(has, c0 + np.argmax(good, axis=1), n).astype(np.intp)
+
+
+def _departure_z(residual: FloatArray, c0: int, det: _Detector) -> FloatArray:
+    """The detection statistic ``|op(residual)| / sd`` (NaN → 0) from column ``c0`` on."""
+    return np.abs(np.nan_to_num(det.op.tail(residual, c0), nan=0.0)) / det.sd
+
+
 def _departures(residual: FloatArray, start: IntArray, det: _Detector, cfg: _Cfg) -> IntArray:
     """Index of the first departure of every sweep from ``start`` on, ``n_samples`` when none."""
-    z = np.abs(np.nan_to_num(det.op(residual), nan=0.0)) / det.sd
-    return np.array(
-        [
-            first_event(row, int(s), k_low=cfg.k_low, k_high=cfg.k_high, min_n=det.min_n)
-            for row, s in zip(z, start, strict=True)
-        ],
-        dtype=np.intp,
-    )
+    c0 = int(min(int(np.min(start)), residual.shape[1]))
+    return _events_from(_departure_z(residual, c0, det), c0, start, det, cfg)
+
+
+def _events_from(z: FloatArray, c0: int, start: IntArray, det: _Detector, cfg: _Cfg) -> IntArray:
+    """:func:`first_events` on a statistic that starts at column ``c0`` (``start ≥ c0``)."""
+    found = first_events(z, np.asarray(start) - c0, k_low=cfg.k_low, k_high=cfg.k_high, min_n=det.min_n)
+    return np.asarray(found + c0, dtype=np.intp)
 
 
 def _own_departure(lightly_smoothed: FloatArray, j: int, fs_hz: float, cfg: _Cfg) -> FloatArray:
@@ -430,18 +514,47 @@ def _own_sd(noise_sd: float, fs_hz: float, cfg: _Cfg) -> float:
 
 
 def _exp_continuation(c: FloatArray, a: int, b: int, fs_hz: float) -> FloatArray:
-    """``c`` from ``b`` on, continued by ``p + q·exp(−t/τ) + r·t`` fitted to ``c[a:b]`` (τ on a grid)."""
-    x = (np.arange(c.size) - b) * (1000.0 / fs_hz)
-    taus = np.geomspace(0.5, 30.0, 30)
-    design = np.stack(  # one design matrix per τ: 1, exp(−t/τ), t
-        np.broadcast_arrays(1.0, np.exp(-x[None, :] / taus[:, None]), x[None, :]), axis=-1
-    )
-    coef = np.linalg.pinv(design[:, a:b]) @ c[a:b]
-    sse = np.sum((np.einsum("kij,kj->ki", design[:, a:b], coef) - c[a:b]) ** 2, axis=1)
+    """``c`` from ``b`` on, continued by ``p + q·exp(−t/τ) + r·t`` fitted to ``c[a:b]`` (τ on a grid).
+
+    The design matrices (1, exp(−t/τ), t) over the fitted samples, and their pseudo-inverses, only
+    depend on ``b − a`` and the sampling rate (t is counted from ``b``): they are computed once
+    (:func:`_exp_design`). The continuation is built for the best τ only; every element is the
+    same as in the full (τ × samples × 3) design.
+    """
+    taus, design, inverse = _exp_design(b - a, fs_hz)
+    coef = inverse @ c[a:b]
+    sse = np.sum((np.einsum("kij,kj->ki", design, coef) - c[a:b]) ** 2, axis=1)
     best = int(np.argmin(sse))
+    x = (np.arange(b, c.size) - b) * (1000.0 / fs_hz)
+    tail = np.stack(np.broadcast_arrays(1.0, np.exp(-x / taus[best]), x), axis=-1)
     out = c.copy()
-    out[b:] = design[best, b:] @ coef[best]
+    out[b:] = tail @ coef[best]
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def _exp_design(length: int, fs_hz: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """τ grid, design matrices (τ × ``length`` × 3) over t = −length … −1 samples, and their pinv."""
+    x = (np.arange(length) - length) * (1000.0 / fs_hz)
+    taus = np.geomspace(0.5, 30.0, 30)
+    design = np.stack(np.broadcast_arrays(1.0, np.exp(-x[None, :] / taus[:, None]), x[None, :]), axis=-1)
+    inverse = np.linalg.pinv(design)
+    for v in (taus, design, inverse):
+        v.flags.writeable = False
+    return taus, design, inverse
+
+
+def _smooth_span(y: FloatArray, sigma_ms: float, fs_hz: float, lo: int, hi: int) -> FloatArray:
+    """``smooth(y)[:, lo:hi]``, bit for bit, smoothing only ``y[:, lo − r : hi + r]`` (r > kernel radius).
+
+    The Gaussian filter computes every output sample from the kernel's span of input samples in the
+    same order, and ``mode="nearest"`` only extends the signal beyond its true ends.
+    """
+    n = y.shape[1]
+    sigma = sigma_ms * fs_hz / 1000.0
+    r = int(4.0 * sigma + 0.5) + 2  # scipy's radius for truncate=4, plus a margin
+    a, b = max(lo - r, 0), min(hi + r, n)
+    return smooth(y[:, a:b], sigma_ms, fs_hz)[:, lo - a : hi - a]
 
 
 def _shared_part(
@@ -452,7 +565,44 @@ def _shared_part(
     With fewer than ``min_free`` sweeps in all, the plain median is returned (it cannot be
     extrapolated from the steep M tail). Returns the shared part and the index from which it was
     extrapolated (None if never).
+
+    The set of F-free sweeps only changes where a sweep's ``free_until`` falls, so the median of the
+    smoothed sweeps is taken segment by segment over that set (one small sort per segment), as
+    ``np.nanmedian`` would take it column by column: ``(lower + upper middle) / 2``. Samples that
+    the extrapolation replaces are not computed.
     """
+    k, n = y.shape
+    if k >= 600:  # np.nanmedian takes another route for large sets: keep it
+        return _shared_part_columns(y, free_until, i0, fs_hz, cfg)
+    fu = np.clip(np.asarray(free_until), 0, n)
+    count = k - np.searchsorted(np.sort(fu), np.arange(n), side="right")  # sweeps with fu > column
+    short = np.flatnonzero((count < cfg.min_free) & (np.arange(n) >= i0))
+    j = int(short[0]) if short.size else n
+    a = max(j - round(cfg.extrapolate_ms * fs_hz / 1000.0), 0)
+    extrapolate = short.size > 0 and k >= cfg.min_free and j - a >= 5
+    end = j if extrapolate else n
+    hi = min(end, max(int(fu.max()), i0))  # columns [i0, hi) have at least one F-free sweep
+    c = np.zeros(n)
+    plain = np.r_[0 : min(i0, end), hi:end]
+    if plain.size:  # np.median's (lower + upper middle) / 2, by one sort of the few sweeps
+        ordered = np.sort(y[:, plain], axis=0)
+        c[plain] = (ordered[(k - 1) // 2] + ordered[k // 2]) / 2.0
+    if hi > i0:
+        ys = _smooth_span(y, cfg.onset_sigma_ms, fs_hz, i0, hi)
+        cuts = np.unique(np.concatenate(([i0, hi], fu[(fu > i0) & (fu < hi)])))
+        for s0, s1 in itertools.pairwise(cuts.tolist()):
+            block = np.sort(ys[fu > s0, s0 - i0 : s1 - i0], axis=0)
+            m = block.shape[0]
+            c[s0:s1] = (block[(m - 1) // 2] + block[m // 2]) / 2.0
+    if not extrapolate:
+        return c, None
+    return _exp_continuation(c, a, j, fs_hz), j
+
+
+def _shared_part_columns(
+    y: FloatArray, free_until: IntArray, i0: int, fs_hz: float, cfg: _Cfg
+) -> tuple[FloatArray, int | None]:
+    """:func:`_shared_part` column by column with ``np.nanmedian`` (the reference formulation)."""
     k, n = y.shape
     ys = smooth(y, cfg.onset_sigma_ms, fs_hz)
     free = np.arange(n)[None, :] < free_until[:, None]
@@ -473,21 +623,33 @@ def _shared_part(
 
 
 def _drift_lines(t_ms: FloatArray, r: FloatArray, valid: BoolArray) -> FloatArray:
-    """Per-sweep straight line fitted to ``r`` where ``valid`` (two Huber-like reweightings)."""
+    """Per-sweep straight line fitted to ``r`` where ``valid`` (two Huber-like reweightings).
+
+    The weights are zero outside the columns that hold valid samples, so the deviations, their row
+    medians and the new weights are only computed over those columns; the weighted sums still run
+    over whole rows (same summation order).
+    """
     x = (t_ms - t_ms.mean()) / 10.0
     w = valid.astype(np.float64)
-    fit = np.zeros_like(r)
-    for _ in range(3):
-        s0, s1, s2 = w.sum(1), (w * x).sum(1), (w * x * x).sum(1)
-        sy, sxy = (w * r).sum(1), (w * r * x).sum(1)
+    cols = np.flatnonzero(valid.any(axis=0))
+    lo, hi = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, r.shape[1])
+    xs, rs, vs = x[lo:hi], r[:, lo:hi], valid[:, lo:hi]
+    for it in range(3):
+        wx, wr = w * x, w * r  # (w·x)·x and (w·r)·x: the same products as w * x * x and w * r * x
+        s0, s1, s2 = w.sum(1), wx.sum(1), (wx * x).sum(1)
+        sy, sxy = wr.sum(1), (wr * x).sum(1)
         den = s0 * s2 - s1 * s1
         ok = (s0 > 8) & (den > 1e-12)
         slope = np.where(ok, (s0 * sxy - s1 * sy) / np.where(ok, den, 1.0), 0.0)
         level = np.where(ok, (sy - slope * s1) / np.where(ok, s0, 1.0), 0.0)
-        fit = level[:, None] + slope[:, None] * x[None, :]
-        dev = np.abs(r - fit)
-        w = valid * np.minimum(1.0, 2.0 * 1.4826 * _row_medians(dev, valid)[:, None] / np.maximum(dev, 1e-12))
-    return fit
+        if it == 2:  # the weights after the last fit are not used
+            break
+        dev = np.abs(rs - (level[:, None] + slope[:, None] * xs[None, :]))
+        w = np.zeros_like(r)
+        w[:, lo:hi] = vs * np.minimum(
+            1.0, 2.0 * 1.4826 * _row_medians(dev, vs)[:, None] / np.maximum(dev, 1e-12)
+        )
+    return np.asarray(level[:, None] + slope[:, None] * x[None, :], dtype=np.float64)
 
 
 def _row_medians(values: FloatArray, valid: BoolArray) -> FloatArray:
@@ -546,10 +708,13 @@ def _separate(t_ms: FloatArray, x: FloatArray, i0: int, det: _Detector, cfg: _Cf
     light = smooth(x, cfg.onset_sigma_ms, det.fs_hz)
     own_sd = max(_own_sd(det.noise_sd, det.fs_hz, cfg), 1e-300)
     residual = x - shared
+    z: FloatArray | None = None  # detection statistic of ``residual`` from column i0 (None: stale)
     for _ in range(6 * k + 40):
-        residual = x - drift - shared
+        if z is None:
+            residual = x - drift - shared
+            z = _departure_z(residual, i0, det)
         open_ = confirmed == n
-        found = _departures(residual, search_from, det, cfg)
+        found = _events_from(z, i0, search_from, det, cfg)
         if not (open_ & (found < n)).any():
             break
         first = int(found[open_].min())
@@ -559,11 +724,14 @@ def _separate(t_ms: FloatArray, x: FloatArray, i0: int, det: _Detector, cfg: _Cf
         search_from = np.where(batch & ~take, found + max(round(cfg.batch_ms * ms), 1), search_from)
         if not take.any():
             continue
+        z = None  # drift and shared part change: the residual is recomputed
         confirmed[take] = np.where(batch, found, first)[take]
         valid = (idx >= i_lo)[None, :] & (idx[None, :] < (np.minimum(confirmed, found) - pad)[:, None])
         drift = drift + _drift_lines(t_ms, residual, valid)
         shared, extra = _shared_part(x - drift, confirmed - pad, i0, det.fs_hz, cfg)
-    final = _departures(residual, np.full(k, i0, dtype=np.intp), det, cfg)
+    if z is None:  # the loop ran out after a confirmation: ``residual`` is still the last one tested
+        z = _departure_z(residual, i0, det)
+    final = _events_from(z, i0, np.full(k, i0, dtype=np.intp), det, cfg)
     found = np.where(confirmed < n, np.where(final < n, final, confirmed), n).astype(np.intp)
     return _Separation(residual, found, extra)
 
