@@ -129,7 +129,7 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
     trains = _join_locked(_join_crd_fragments(trains), fs)
     trains = [_fill_crd_run(t, prep) if t.type == "complex_repetitive" else t for t in trains]
     trains = _join_myotonic_fragments(_myotonic_context(trains))
-    trains = _split_merged(_psw_context(trains, raw_noise))
+    trains = _split_merged(_psw_context(trains, raw_noise), raw_noise)
     for i in sorted(range(len(trains)), key=lambda i: -trains[i].count):
         if trains[i].type in SPLIT_TYPES:  # in turn, so a discharge found for one is not taken again
             trains[i] = _fill_regular(trains[i], trains, prep)
@@ -625,7 +625,7 @@ def _join_myotonic_fragments(trains: Sequence[SpontaneousTrain]) -> list[Spontan
     return others + myo
 
 
-def _split_merged(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:
+def _split_merged(trains: Sequence[SpontaneousTrain], noise_uv: float = 0.0) -> list[SpontaneousTrain]:
     """Fibrillation/PSW trains that are not regular (``regular_fraction`` < ``SPLIT_BELOW_REGULAR``) split
     into their regular sub-trains (:func:`~edxkit.emg.spontaneous.trains.split_regular`): fibres of the
     same shape and size that the shape grouping could not tell apart, each a generator for the grade.
@@ -635,8 +635,13 @@ def _split_merged(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:
     firing"), recorded with a small initial positivity when the needle is slightly off the end-plate —
     retyped so only where end-plate activity (noise or spikes of initial negative shape) shows the needle
     is in the end-plate zone (else it is left a fibrillation train: many merged fibres also fire
-    irregularly)."""
+    irregularly). Likewise, where positive sharp waves are found, a fibrillation train that is not regular,
+    has no regular sub-trains and whose main deflection is positive (:func:`_main_positive`) is retyped
+    PSW: the positive sharp initial deflections of overlapping PSWs, whose slow negative phases are hidden
+    by each other, group as irregular positive spikes (a fibrillating fibre fires regularly and its main
+    spike is negative; PSW: "initial positive deflection, slow negative phase", clinical.md §3.1)."""
     end_plate_zone = any(t.type == "end_plate" for t in trains)
+    psw_zone = any(t.type == "positive_sharp_wave" for t in trains)
     out: list[SpontaneousTrain] = []
     for t in trains:
         f = firing_pattern(t.times_s, np.ones(t.count))
@@ -644,13 +649,25 @@ def _split_merged(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:
         parts = split_regular(t.times_s) if irregular else []
         if not parts:
             spike = irregular and f.regular_fraction < IRREGULAR_FRACTION and end_plate_zone
-            out.append(replace(t, type="end_plate", kind="end_plate_spike") if spike else t)
+            if spike:
+                t = replace(t, type="end_plate", kind="end_plate_spike")
+            elif irregular and psw_zone and t.type == "fibrillation" and _main_positive(t, noise_uv):
+                t = replace(t, type="positive_sharp_wave", kind="")
+            out.append(t)
             continue
         for idx in parts:
             times = t.times_s[idx]
             rate, cv = rate_and_cv(times)
             out.append(replace(t, times_s=times, rate_hz=rate, isi_cv=cv))
     return out
+
+
+def _main_positive(train: SpontaneousTrain, noise_uv: float) -> bool:
+    """True when the train's main (largest) deflection is positive, the hallmark of a positive sharp wave
+    (clinical.md §3.1); a fibrillation potential's main spike is its negative phase after a small initial
+    positivity."""
+    noise_t = 1.25 * noise_uv / np.sqrt(max(train.count, 1))
+    return template_shape(train.template_uv, train.template_index, train.fs_hz, noise_t).peak_sign > 0
 
 
 def _join_look_alike_fasciculations(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:

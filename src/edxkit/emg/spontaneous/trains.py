@@ -19,6 +19,7 @@ median interval, so a missed discharge does not make a regular train look irregu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -362,16 +363,18 @@ PERIOD_TOL = 0.05
 SPLIT_MAX_SKIP = 5
 SPLIT_MIN_CHAIN = 8
 SPLIT_MIN_SPAN_S = 2.0
-SPLIT_MIN_COVER = 0.6
+SPLIT_MIN_COVER = 0.45
 SPLIT_MAX_JITTER = 0.035
 SPLIT_CHANCE = 0.6
 SPLIT_RATE_HZ = (0.5, 30.0)
 SPLIT_MAX_CHAINS = 15
 SPLIT_CANDIDATES = 200
+SPLIT_COVER_MARGIN = 0.35
 SUBMULTIPLE_SCORE = 0.75
+SPLIT_TRIES = 4
 
 
-def _best_period(t: FloatArray) -> float:
+def _best_period(t: FloatArray, exclude: Sequence[float] = ()) -> float:
     """Interval P (s) that the most discharges of ``t`` are followed at (±``PERIOD_TOL``·P), or its quarter,
     third or half when those score ≥ ``SUBMULTIPLE_SCORE`` of it as well (so a multiple of the period is not
     taken for it; a missed discharge lowers the score at P but not at 2P), refined as the median of the
@@ -384,6 +387,8 @@ def _best_period(t: FloatArray) -> float:
     lags = np.concatenate([t[k:] - t[:-k] for k in range(1, min(7, t.size))])
     lo, hi = 1.0 / SPLIT_RATE_HZ[1], min(1.0 / SPLIT_RATE_HZ[0], SPLIT_CHANCE / (2.0 * SPLIT_TOL * density))
     cand = np.unique(lags[(lags >= lo) & (lags <= hi)])
+    for p in exclude:
+        cand = cand[np.abs(cand - p) > PERIOD_TOL * p]
     if cand.size == 0:
         return 0.0
     if cand.size > SPLIT_CANDIDATES:
@@ -455,17 +460,25 @@ def split_regular(times_s: FloatArray) -> list[IntArray]:
     interval that the most remaining discharges are followed at (:func:`_best_period`), follows the
     longest chain of discharges at that interval (skipping missed ones), refines the interval on it and
     removes it; a chain on the interval grid of an earlier one (:func:`_on_grid`) is joined to it. A chain
-    counts when it has ≥ ``SPLIT_MIN_CHAIN`` discharges over ≥ ``SPLIT_MIN_SPAN_S``,
-    filling ≥ ``SPLIT_MIN_COVER`` of its interval grid, with a median interval error ≤ ``SPLIT_MAX_JITTER``
-    of the interval (a regular fibre's are ≈ 2 %; a chain picked by chance from irregular firing spreads
-    over the whole ±``SPLIT_TOL`` window, median ≈ 5 %). The split is kept when ≥ 2 chains are found; the
-    discharges in no chain go to the largest chain. Returns ``[]`` when the train is not such a merge."""
+    counts when it has ≥ ``SPLIT_MIN_CHAIN`` discharges over ≥ ``SPLIT_MIN_SPAN_S``, with a median interval
+    error ≤ ``SPLIT_MAX_JITTER`` of the interval (a regular fibre's are ≈ 2 %; a chain picked by chance from
+    irregular firing spreads over the whole ±``SPLIT_TOL`` window, median ≈ 5 %), filling ≥
+    ``SPLIT_MIN_COVER`` of its interval grid (a fibre half of whose discharges were lost in overlaps or
+    under the threshold still counts) and at least ``SPLIT_COVER_MARGIN`` more than chance: the
+    probability that a grid window of ±``SPLIT_TOL``·P holds some remaining discharge, 1 − e^(−ρ·2·tol·P)
+    for their density ρ (Poisson), so chance chains from dense irregular firing are refused. When the
+    chain at the best interval fails, the next best interval (excluding ±``PERIOD_TOL`` of the failed ones)
+    is tried, up to ``SPLIT_TRIES`` in a row, so one unexplained interval does not end the search (the
+    iterative "find a regular sub-train, remove it, repeat" of interval-based train separation). The
+    split is kept when ≥ 2 chains are found; the discharges in no chain go to the largest chain. Returns
+    ``[]`` when the train is not such a merge."""
     t = np.sort(np.asarray(times_s, dtype=np.float64))
     free = np.ones(t.size, dtype=bool)
     chains: list[IntArray] = []
+    failed: list[float] = []
     while np.count_nonzero(free) >= SPLIT_MIN_CHAIN and len(chains) < SPLIT_MAX_CHAINS:
         idx = np.flatnonzero(free)
-        period = _best_period(t[idx])
+        period = p0 = _best_period(t[idx], failed)
         if period <= 0.0:
             break
         best: list[int] = []
@@ -484,8 +497,16 @@ def split_regular(times_s: FloatArray) -> list[IntArray]:
         mult = np.maximum(np.rint(d / period), 1.0)
         jitter = float(np.median(np.abs(d / mult - period)) / period) if d.size else 1.0
         short = c_arr.size < SPLIT_MIN_CHAIN or span < SPLIT_MIN_SPAN_S
-        if short or cover < SPLIT_MIN_COVER or jitter > SPLIT_MAX_JITTER:
-            break
+        free_t = t[idx]
+        density = free_t.size / max(float(free_t[-1] - free_t[0]), 1e-9)
+        chance = 1.0 - np.exp(-density * 2.0 * SPLIT_TOL * period)
+        cover_min = max(SPLIT_MIN_COVER, chance + SPLIT_COVER_MARGIN)
+        if short or cover < cover_min or jitter > SPLIT_MAX_JITTER:
+            failed.append(p0)
+            if len(failed) >= SPLIT_TRIES:
+                break
+            continue
+        failed.clear()
         free[c_arr] = False
         for k, other in enumerate(chains):
             if _on_grid(t[other], t[c_arr], period):
