@@ -234,12 +234,17 @@ def _fit(d: SweepAnalysis, p: SweepAnalysis) -> tuple[float, float, float, float
         v = spline(np.clip(x, t_first, None))
         return np.asarray(np.where(x < t_first, 0.0, np.nan_to_num(v)), dtype=np.float64)
 
+    y_dev = y - y.mean()
+
     def residual(theta: FloatArray) -> FloatArray:
+        # y − (offset + gain·col) at the least-squares offset and gain (simple linear regression in
+        # closed form; a flat template gets gain 0, as the minimum-norm least-squares solution would)
         delta, stretch = float(theta[0]), float(theta[1])
         col = template(t_d + (t - t_d - delta) / stretch)
-        design = np.column_stack((np.ones_like(t), col))
-        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-        return np.asarray(y - design @ coef, dtype=np.float64)
+        col_dev = col - col.mean()
+        var = float(col_dev @ col_dev)
+        gain = float(col_dev @ y_dev) / var if var > 1e-300 else 0.0
+        return np.asarray(y_dev - gain * col_dev, dtype=np.float64)
 
     s0 = min(max(rise_p / (ed[1] - ed[0]), STRETCH_RANGE[0]), STRETCH_RANGE[1])
     delta0 = ep[0] - ed[0]

@@ -125,11 +125,13 @@ def _classify(coef: FloatArray, s_max: FloatArray) -> tuple[NDArray[np.bool_], N
 def _best_fits(t: FloatArray, y: FloatArray, lo: float, hi: float) -> tuple[_Edge | None, _Edge | None]:
     """Best monotone-negative and best initially-positive edge fits (coarse-then-fine ``t₀`` grid)."""
     best: list[_Edge | None] = [None, None]
+    coarse = np.linspace(lo, hi, 48)
     for p in POWERS:
+        first = _sse_grid(t, y, coarse, p)  # the coarse pass is the same for both kinds of edge
         for which in (0, 1):
-            grid = np.linspace(lo, hi, 48)
-            for _ in range(2):
-                sse, coef = _sse_grid(t, y, grid, p)
+            grid = coarse
+            for rep in range(2):
+                sse, coef = first if rep == 0 else _sse_grid(t, y, grid, p)
                 valid = _classify(coef, float(t[-1]) - grid)[which]
                 if not valid.any():
                     break
