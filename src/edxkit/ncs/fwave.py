@@ -49,6 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter1d  # type: ignore[import-untyped]
 
+from edxkit.dsp.peaks import parabolic_offset
 from edxkit.ncs.markers import SweepMarkers, measure_sweep
 from edxkit.waveform import Waveform
 
@@ -468,12 +469,6 @@ def _departure_z(residual: FloatArray, c0: int, det: _Detector) -> FloatArray:
     return np.abs(np.nan_to_num(det.op.tail(residual, c0), nan=0.0)) / det.sd
 
 
-def _departures(residual: FloatArray, start: IntArray, det: _Detector, cfg: _Cfg) -> IntArray:
-    """Index of the first departure of every sweep from ``start`` on, ``n_samples`` when none."""
-    c0 = int(min(int(np.min(start)), residual.shape[1]))
-    return _events_from(_departure_z(residual, c0, det), c0, start, det, cfg)
-
-
 def _events_from(z: FloatArray, c0: int, start: IntArray, det: _Detector, cfg: _Cfg) -> IntArray:
     """:func:`first_events` on a statistic that starts at column ``c0`` (``start ≥ c0``)."""
     found = first_events(z, np.asarray(start) - c0, k_low=cfg.k_low, k_high=cfg.k_high, min_n=det.min_n)
@@ -807,9 +802,7 @@ def _m_lags(t_ms: FloatArray, x: FloatArray, median: FloatArray, m: SweepMarkers
     rows = np.arange(n)
     inner = (best > 0) & (best < lags.size - 1)
     b = np.clip(best, 1, lags.size - 2)
-    y0, y1, y2 = r[rows, b - 1], r[rows, b], r[rows, b + 1]
-    curv = y0 - 2.0 * y1 + y2
-    frac = np.where(inner & (curv < 0.0), 0.5 * (y0 - y2) / np.where(curv < 0.0, curv, -1.0), 0.0)
+    frac = np.where(inner, parabolic_offset(r[rows, b - 1], r[rows, b], r[rows, b + 1]), 0.0)
     gain = cov[rows, best] / max(ref_norm**2, 1e-300)
     good = (
         inner & (r[rows, best] >= M_MIN_CORRELATION) & (gain >= M_SIZE_RATIO[0]) & (gain <= M_SIZE_RATIO[1])

@@ -11,6 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import fft as sfft  # type: ignore[import-untyped]
 
+from edxkit.dsp.peaks import parabolic_offset
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -19,14 +21,6 @@ def windows(x: FloatArray, centers: IntArray, left: int, right: int) -> FloatArr
     """Rows ``x[c - left : c + right + 1]`` for each centre (the caller keeps them inside ``x``)."""
     idx = np.asarray(centers, dtype=np.int64)[:, None] + np.arange(-left, right + 1)[None, :]
     return np.asarray(x[idx], dtype=np.float64)
-
-
-def parabolic_offset(y_minus: FloatArray, y0: FloatArray, y_plus: FloatArray) -> FloatArray:
-    """Sub-sample offset (−0.5…0.5) of the extremum of a parabola through three equally spaced values."""
-    den = y_minus - 2.0 * y0 + y_plus
-    with np.errstate(divide="ignore", invalid="ignore"):
-        off = np.where(np.abs(den) > 1e-12, 0.5 * (y_minus - y_plus) / den, 0.0)
-    return np.clip(np.nan_to_num(off), -0.5, 0.5)
 
 
 def peak_offset(x: FloatArray, peaks: IntArray) -> FloatArray:

@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 from scipy.fft import irfft, rfft  # type: ignore[import-untyped]
 from scipy.ndimage import maximum_filter1d  # type: ignore[import-untyped]
 
-from edxkit.emg.decompose.align import delay, parabolic_offset
+from edxkit.dsp.peaks import parabolic_offset
+from edxkit.emg.decompose.align import delay
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
