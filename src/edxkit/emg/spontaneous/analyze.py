@@ -52,6 +52,7 @@ from edxkit.emg.spontaneous.trains import (
     firing_pattern,
     median_template,
     merge_families,
+    nearest_gap,
     split_regular,
 )
 
@@ -139,15 +140,6 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
     return _result(trains, analysed, cand.noise_uv, cand.threshold_uv)
 
 
-def _near(times_s: FloatArray, ref_s: FloatArray, window_s: float) -> NDArray[np.bool_]:
-    """True where a time of ``times_s`` lies within ±``window_s`` of one of the sorted ``ref_s``."""
-    if ref_s.size == 0 or times_s.size == 0:
-        return np.zeros(times_s.size, dtype=bool)
-    j = np.clip(np.searchsorted(ref_s, times_s), 1, max(ref_s.size - 1, 1))
-    gap = np.minimum(np.abs(ref_s[np.minimum(j, ref_s.size - 1)] - times_s), np.abs(ref_s[j - 1] - times_s))
-    return np.asarray(gap <= window_s)
-
-
 def _with_mepps(trains: list[SpontaneousTrain], prep: Prepared, noise_uv: float) -> list[SpontaneousTrain]:
     """End-plate noise completed below the blind threshold where the needle is in the end-plate zone.
 
@@ -170,8 +162,11 @@ def _with_mepps(trains: list[SpontaneousTrain], prep: Prepared, noise_uv: float)
     epn = [t for t in trains if (t.type, t.kind) == ("end_plate", "end_plate_noise")]
     others = [t.times_s for t in trains if (t.type, t.kind) != ("end_plate", "end_plate_noise")]
     own = [t.times_s for t in epn]
-    keep = ~_near(times, np.sort(np.concatenate(others)) if others else np.empty(0), MEPP_EXCLUDE_MS / 1000.0)
-    keep &= ~_near(times, np.sort(np.concatenate(own)) if own else np.empty(0), MEPP_SAME_MS / 1000.0)
+    keep = (
+        nearest_gap(times, np.sort(np.concatenate(others)) if others else np.empty(0))
+        > MEPP_EXCLUDE_MS / 1000.0
+    )
+    keep &= nearest_gap(times, np.sort(np.concatenate(own)) if own else np.empty(0)) > MEPP_SAME_MS / 1000.0
     peaks, times = peaks[keep], times[keep]
     if peaks.size < max(MIN_DISCHARGES, MEPP_MIN_RATE_HZ * prep.valid_s):
         return trains
@@ -513,9 +508,7 @@ def _fill_regular(
     others = [o.times_s for o in trains if o is not train and o.count]
     if others and found.size:
         ref = np.sort(np.concatenate(others))
-        j = np.clip(np.searchsorted(ref, found), 1, max(ref.size - 1, 1))
-        gap = np.minimum(np.abs(ref[np.minimum(j, ref.size - 1)] - found), np.abs(ref[j - 1] - found))
-        found = found[gap > REGULAR_FILL_EXCLUDE_MS / 1000.0]
+        found = found[nearest_gap(found, ref) > REGULAR_FILL_EXCLUDE_MS / 1000.0]
     if found.size == 0:
         return train
     times = np.sort(np.concatenate([t, found]))
@@ -604,12 +597,7 @@ def _join_myotonic_fragments(trains: Sequence[SpontaneousTrain]) -> list[Spontan
         if f.regular_fraction < FRAGMENT_MAX_REGULAR:
             inside = np.zeros((len(myo), t.count), dtype=bool)
             for k, m in enumerate(myo):
-                j = np.clip(np.searchsorted(m.times_s, t.times_s), 1, max(m.count - 1, 1))
-                gap = np.minimum(
-                    np.abs(m.times_s[np.minimum(j, m.count - 1)] - t.times_s),
-                    np.abs(m.times_s[j - 1] - t.times_s),
-                )
-                inside[k] = gap <= RUN_GAP_S
+                inside[k] = nearest_gap(t.times_s, m.times_s) <= RUN_GAP_S
                 if float(np.mean(inside[k])) >= FRAGMENT_EMBEDDED and _similar(
                     m, t, True, FRAGMENT_CORRELATION
                 ):
@@ -709,9 +697,7 @@ def drop_explained_fasciculations(trains: Sequence[SpontaneousTrain]) -> list[Sp
         ref = np.sort(np.concatenate(rest))
         span = max(float(ref[-1] - ref[0]), 1e-9) if ref.size > 1 else 1.0
         chance = min(1.0, 2.0 * window * ref.size / span)
-        j = np.clip(np.searchsorted(ref, t.times_s), 1, max(ref.size - 1, 1))
-        gap = np.minimum(np.abs(ref[np.minimum(j, ref.size - 1)] - t.times_s), np.abs(ref[j - 1] - t.times_s))
-        seen = float(np.mean(gap <= window))
+        seen = float(np.mean(nearest_gap(t.times_s, ref) <= window))
         if not (seen >= EXPLAINED_FRACTION and seen >= 2.0 * chance):
             out.append(t)
     return out
@@ -746,9 +732,7 @@ def drop_superimposed(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTra
         for b in trains:
             if b is c or b.count < 2 * c.count or 2.0 * window * b.rate_hz > 0.5:
                 continue
-            j = np.clip(np.searchsorted(b.times_s, c.times_s), 1, b.count - 1)
-            gap = np.minimum(np.abs(b.times_s[j] - c.times_s), np.abs(b.times_s[j - 1] - c.times_s))
-            if np.mean(gap <= window) >= SUPERIMPOSED_FRACTION:
+            if np.mean(nearest_gap(c.times_s, b.times_s) <= window) >= SUPERIMPOSED_FRACTION:
                 break
         else:
             kept.append(c)

@@ -16,7 +16,6 @@ from dataclasses import replace
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from numpy.typing import NDArray
 
 from edxkit.emg.spontaneous.result import FloatArray, SpontaneousTrain, rate_and_cv
 from edxkit.emg.spontaneous.trains import (
@@ -29,6 +28,7 @@ from edxkit.emg.spontaneous.trains import (
     IntArray,
     _best_match,
     _snippets,
+    nearest_gap,
 )
 
 ANY_SIZE_RANGE = (0.3, 3.0)
@@ -63,7 +63,7 @@ def assign_leftovers(
     samples = [np.rint((t.times_s - start_s) * fs_hz).astype(np.int64) for t in trains]
     used = np.sort(np.concatenate(samples))
     excl = EXCLUSION_MS if exclusion_ms is None else exclusion_ms
-    left = peaks[_far_from(peaks, used, excl * fs_hz / 1000.0)]
+    left = peaks[nearest_gap(peaks, used) > excl * fs_hz / 1000.0]
     if left.size == 0:
         return list(trains)
     templates = np.stack([_snippets(d, s, q, pre, post, 0).mean(axis=0) for s in samples])
@@ -78,7 +78,7 @@ def assign_leftovers(
     for i in range(left.size):
         k, s, _ = _best_match(sliding_window_view(x[i], length), templates, noise_energy, lo, hi)
         pos = int(left[i] + (s - shift) * q)
-        if k >= 0 and _far_from(np.array([pos]), samples[k], own_gap[k])[0]:
+        if k >= 0 and nearest_gap(np.array([pos]), samples[k])[0] > own_gap[k]:
             added[k].append(pos)
     extra = [start_s + np.asarray(e, dtype=np.float64) / fs_hz for e in added]
     return [_extended(t, e) for t, e in zip(trains, extra, strict=True)]
@@ -91,16 +91,6 @@ def _own_gap(samples: IntArray, fs_hz: float) -> float:
     isi = np.diff(np.sort(samples))
     limit = OWN_GAP_MS * fs_hz / 1000.0
     return min(limit, 0.5 * float(np.percentile(isi, 10.0))) if isi.size >= 2 else limit
-
-
-def _far_from(x: IntArray, ref: IntArray, gap: float) -> NDArray[np.bool_]:
-    j = (
-        np.clip(np.searchsorted(ref, x), 1, ref.size - 1)
-        if ref.size > 1
-        else np.zeros(x.size, dtype=np.int64)
-    )
-    dist = np.minimum(np.abs(ref[j] - x), np.abs(ref[np.maximum(j - 1, 0)] - x))
-    return np.asarray(dist > gap)
 
 
 def _extended(train: SpontaneousTrain, extra_s: FloatArray) -> SpontaneousTrain:

@@ -52,6 +52,22 @@ BURST_ISI_S = 0.2
 TEMPLATE_POST_MS = 30.0
 
 
+def nearest_gap(
+    x: NDArray[np.floating] | NDArray[np.integer], ref: NDArray[np.floating] | NDArray[np.integer]
+) -> NDArray[np.float64]:
+    """Distance from every value of ``x`` to the nearest value of the sorted ``ref`` (inf where ``ref`` is
+    empty)."""
+    x, ref = np.asarray(x), np.asarray(ref)
+    if ref.size == 0:
+        return np.full(x.shape, np.inf)
+    j = (
+        np.clip(np.searchsorted(ref, x), 1, ref.size - 1)
+        if ref.size > 1
+        else np.zeros(x.shape, dtype=np.intp)
+    )
+    return np.asarray(np.minimum(np.abs(ref[j] - x), np.abs(ref[np.maximum(j - 1, 0)] - x)), dtype=np.float64)
+
+
 @dataclass(frozen=True, slots=True)
 class Cluster:
     """Candidates of one shape: aligned sample positions (full rate) and fitted amplitude scales."""
