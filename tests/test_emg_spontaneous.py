@@ -480,3 +480,16 @@ def test_any_noise_flat_short_or_nan_heavy_signal_never_crashes(
     assert set(res.grades) == {"fibrillation", "positive_sharp_wave", "fasciculation"}
     for train in res.trains:
         assert train.count >= 2 and np.all(np.isfinite(train.times_s))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    x=st.lists(st.floats(-10, 10, allow_nan=False), max_size=30),
+    ref=st.lists(st.floats(-10, 10, allow_nan=False), max_size=30),
+)
+def test_nearest_gap_is_the_distance_to_the_closest_reference_time(x: list[float], ref: list[float]) -> None:
+    from edxkit.emg.spontaneous.trains import nearest_gap
+
+    got = nearest_gap(np.array(x), np.sort(np.array(ref)))
+    expected = [min((abs(r - v) for r in ref), default=np.inf) for v in x]
+    assert got.tolist() == expected
