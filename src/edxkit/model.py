@@ -121,6 +121,11 @@ class Site(_Strict):
         default=None, description="repetitive stimulation: at rest or right after exercise"
     )
     rate_hz: float | None = Field(default=None, gt=0, le=100, description="repetitive stimulation rate")
+    intensities_ma: list[Annotated[float, Field(gt=0, le=200)]] | None = Field(
+        default=None,
+        min_length=1,
+        description="H-reflex series: stimulus intensity of each sweep, mA, in channel order",
+    )
     response: Literal["present", "absent"] | None = None
     onset_latency_ms: float | None = Field(default=None, ge=0, le=200)
     peak_latency_ms: float | None = Field(default=None, ge=0, le=200)
@@ -149,6 +154,7 @@ ENTERED_SITE_FIELDS = frozenset(Site.model_fields) - {
     "markers",
     "condition",
     "rate_hz",
+    "intensities_ma",
 }
 
 

@@ -68,6 +68,9 @@ def _nerve_checks(nerve: NerveStudy) -> list[Check]:
         onset, peak = site.onset_latency_ms, site.peak_latency_ms
         if onset is not None and peak is not None and peak < onset:
             out.append((f"{field}.peak_latency_ms", f"peak {peak} ms is before onset {onset} ms", "error"))
+        if site.intensities_ma is not None and nerve.kind != "h_reflex":
+            reason = "stimulus intensities are used only by H-reflex series"
+            out.append((f"{field}.intensities_ma", reason, "warning"))
         out += _distance_checks(nerve, j, field)
     return out
 
@@ -115,10 +118,29 @@ def _recording_checks(study: Study, where: str) -> list[Problem]:
                 out += _check_recording(
                     study, site.waveform, where, f"ncs[{i}].sites[{j}].waveform", evoked=True
                 )
+                out += _intensity_checks(
+                    study, site.waveform, site.intensities_ma, where, f"ncs[{i}].sites[{j}]"
+                )
     for i, exam in enumerate(study.emg):
         for j, rec in enumerate(exam.recordings):
             out += _check_recording(study, rec, where, f"emg[{i}].recordings[{j}]", evoked=False)
     return out
+
+
+def _intensity_checks(
+    study: Study, ref: WaveformRef, given: list[float] | None, where: str, field: str
+) -> list[Problem]:
+    """One stimulus intensity per sweep of the series (the recording itself is checked elsewhere)."""
+    if given is None:
+        return []
+    try:
+        n = len(read_sweeps(study, ref))
+    except EdxInputError:
+        return []
+    if len(given) == n:
+        return []
+    reason = f"{len(given)} intensities for the {n} sweeps of {ref.file}: give one per sweep"
+    return [Problem(where, f"{field}.intensities_ma", reason)]
 
 
 def _check_recording(

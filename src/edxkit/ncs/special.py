@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from edxkit.errors import EdxInputError
 from edxkit.io.study import read_sweeps
 from edxkit.model import NerveStudy, Study
 from edxkit.ncs.fwave import analyze_f_waves
@@ -21,7 +22,16 @@ F_FIELDS = (
     "m_latency_ms",
     "m_amplitude_mv",
 )
-H_FIELDS = ("h_latency_ms", "m_latency_ms", "h_max", "m_max", "h_m_ratio")
+H_FIELDS = (
+    "h_latency_ms",
+    "m_latency_ms",
+    "h_max",
+    "m_max",
+    "h_m_ratio",
+    "h_threshold_ma",
+    "m_threshold_ma",
+    "intensity_at_hmax_ma",
+)
 RNS_FIELDS = ("decrement_pct", "area_decrement_pct", "max_decrement_pct", "increment_pct")
 
 
@@ -56,7 +66,13 @@ def _h_reflex(study: Study, nerve: NerveStudy, result: NerveResult) -> None:
     site = nerve.sites[0]
     if site.waveform is None:
         return
-    h = analyze_h_reflex(read_sweeps(study, site.waveform))
+    sweeps = read_sweeps(study, site.waveform)
+    given = site.intensities_ma
+    if given is not None and len(given) != len(sweeps):
+        field = f"ncs[{study.ncs.index(nerve)}].sites[0].intensities_ma"
+        reason = f"{len(given)} intensities for the {len(sweeps)} sweeps of {site.waveform.file}"
+        raise EdxInputError(study.source or "study", field, reason)
+    h = analyze_h_reflex(sweeps, intensities_ma=given)
     result.summary |= {name: getattr(h, name) for name in H_FIELDS}
     result.notes.extend(h.notes)
 

@@ -50,6 +50,8 @@ H_REFLEX = (
     ("h_max", "mV", 2),
     ("m_max", "mV", 2),
     ("h_m_ratio", None, 2),
+    ("h_threshold_ma", "mA", 1),
+    ("intensity_at_hmax_ma", "mA", 1),
 )
 RNS = (
     ("rate_hz", "Hz", 0),

@@ -168,9 +168,13 @@ def _nerve(
     else:
         file = f"ncs/{stem}.csv"
         write_waveforms(out / file, _renamed(sim.sweeps, "s"))
-        entry["sites"] = [
-            {"site": sim.sweeps[0].channel.split("#")[0], "waveform": {"file": file, "channel": "all"}}
-        ]
+        site: dict[str, Any] = {
+            "site": sim.sweeps[0].channel.split("#")[0],
+            "waveform": {"file": file, "channel": "all"},
+        }
+        if plan.kind == "h_reflex":
+            site["intensities_ma"] = [float(t["intensity_ma"]) for t in sim.truth]
+        entry["sites"] = [site]
     truth = {"nerve": plan.nerve, "kind": plan.kind, "side": plan.side} | sim.to_dict()
     return entry, truth
 
