@@ -209,3 +209,25 @@ def test_every_label_comes_with_a_first_reason_naming_the_rule(label: str) -> No
     }
     c = classify_muscle(cases[label], muscle="biceps_brachii", age_years=50)
     assert c.label == label and c.reasons[0].measure == "classification" and c.reasons[0].text
+
+
+def test_two_polyphasic_of_7_muaps_is_not_increased_polyphasia_against_15_pct_of_20_muaps() -> None:
+    # 2 of 7 is 29 %, but 2 of the 20 MUAPs the limit is made for is only 10 %
+    c = classify_muscle(_summary(7, 450.0, 10.0, polyphasic=2), muscle="biceps_brachii", age_years=50)
+    reason = next(r for r in c.reasons if r.measure == "mean polyphasic_pct")
+    assert reason.comparison == "within" and "2 of 7 MUAPs polyphasic" in reason.text
+    assert c.findings.get("polyphasia") == "normal" and c.label == "normal"
+
+
+def test_four_polyphasic_of_7_muaps_is_increased_polyphasia_since_4_of_20_already_exceeds_15_pct() -> None:
+    c = classify_muscle(_summary(7, 450.0, 10.0, polyphasic=4), muscle="biceps_brachii", age_years=50)
+    reason = next(r for r in c.reasons if r.measure == "mean polyphasic_pct")
+    assert reason.comparison == ">" and reason.limit == 15.0
+    assert c.findings["polyphasia"] == "increased" and c.label == "indeterminate"
+
+
+def test_with_20_muaps_4_polyphasic_20_pct_is_above_the_15_pct_limit_as_a_plain_percentage() -> None:
+    c = classify_muscle(_summary(20, 450.0, 10.0, polyphasic=4), muscle="biceps_brachii", age_years=50)
+    assert c.findings["polyphasia"] == "increased"
+    c3 = classify_muscle(_summary(20, 450.0, 10.0, polyphasic=3), muscle="biceps_brachii", age_years=50)
+    assert c3.findings["polyphasia"] == "normal"

@@ -486,6 +486,17 @@ def test_a_normal_study_says_normal() -> None:
     assert result.statement.startswith("Normal study")
 
 
+def test_a_normal_study_with_increased_polyphasia_alone_says_so_instead_of_all_within_limits() -> None:
+    polyphasic = emg("right", "normal", "APB")
+    polyphasic[0]["findings"]["polyphasia"] = "increased"
+    result = run(ARM, polyphasic + emg("right", "normal", "FDI", "pronator_teres"))
+    assert codes(result) == ["normal"]
+    assert "all nerve conduction" not in result.statement
+    assert "increased polyphasia in right abductor pollicis brevis, which alone is non-specific" in (
+        result.statement
+    )
+
+
 def test_latencies_in_a_cool_limb_are_not_interpreted() -> None:
     ncs = swap(ARM, median_sensory("right", peak=3.8), median_motor("right", dml=4.7, elbow_lat=9.3))
     result = run(ncs, ARM_MUSCLES, temperature=(29.5, 31.0))

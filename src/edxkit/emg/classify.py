@@ -10,6 +10,10 @@ MUAP size (per parameter: amplitude, duration, area; mean phases and turns and %
   with 5–19 MUAPs the limits are widened about the reference mean by :data:`SMALL_SAMPLE_WIDENING` (1.36,
   the ratio of the 95 % tolerance half-widths of the biceps mean duration with 5 and with 20 MUAPs, C02/C03).
   Below 5 MUAPs (:data:`MIN_MUAPS`) the MUAPs are not assessed.
+* % polyphasic is a count, and its limit (C14/C15) is for the 20 MUAPs of C01. With fewer, it is raised only
+  when the polyphasic MUAPs already seen exceed the limit's share *of 20* — the percentage would be above the
+  limit even if every MUAP still missing up to 20 were simple (2 polyphasic of 7 is 29 %, but 2 of 20 is
+  10 %: not evidence against a 15 % limit).
 * Outlier rule (C06/C07): more than 2 individual amplitudes or durations beyond the row's outlier limit.
 * A parameter is *increased* (or *decreased*) when either rule says so; both directions at once (e.g.
   more than 2 outliers on each side) is *mixed*: the finding is left out and, unless other signs decide,
@@ -147,6 +151,29 @@ def _mean_rule(ev: _Evidence, parameter: str, value: float, row: MuapNorm, n: in
         )
 
 
+def _polyphasic_rule(ev: _Evidence, pct: float, row: MuapNorm, n: int) -> None:
+    """% polyphasic of fewer than 20 MUAPs: the count seen must already exceed the limit's share of 20."""
+    high = row.mean_upper
+    if high is None:
+        return
+    count = round(pct * n / 100.0)
+    floor_pct = 100.0 * count / RECOMMENDED_MUAPS
+    measure, cite = "mean polyphasic_pct", row.describe()
+    if floor_pct > high:
+        ev.high.add("polyphasic_pct")
+        text = (
+            f"{count} of {n} MUAPs polyphasic ({pct:.3g} %): above {high:g} % even as {count} of the "
+            f"{RECOMMENDED_MUAPS} MUAPs C01 asks for; {cite}"
+        )
+        ev.reasons.append(Reason(measure, pct, high, ">", text))
+        return
+    text = (
+        f"{count} of {n} MUAPs polyphasic ({pct:.3g} %): not above ≤ {high:g} % as a share of the "
+        f"{RECOMMENDED_MUAPS} MUAPs C01 asks for ({floor_pct:.3g} % if the rest were simple); {cite}"
+    )
+    ev.reasons.append(Reason(measure, pct, f"≤ {high:g}", "within", text))
+
+
 def _band_text(low: float | None, high: float | None) -> str:
     """``low–high``, ``≤ high`` or ``≥ low`` (a one-sided limit is not shown as an open dash)."""
     if low is None and high is None:
@@ -205,7 +232,10 @@ def _muap_evidence(
         if parameter in _SIZE:
             ev.assessed = True
         before = len(ev.high)
-        _mean_rule(ev, parameter, value, row, n)
+        if parameter == "polyphasic_pct" and n < RECOMMENDED_MUAPS:
+            _polyphasic_rule(ev, value, row, n)
+        else:
+            _mean_rule(ev, parameter, value, row, n)
         if parameter in individual:
             _outlier_rule(ev, parameter, individual[parameter], row)
         if parameter in ("phases", "turns", "polyphasic_pct") and len(ev.high) > before:

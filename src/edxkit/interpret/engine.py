@@ -93,6 +93,16 @@ def _statement(state: State, unexplained: list[dict[str, Any]]) -> str:
     notes = "".join(f" Note: {n}." for n in state.notes)
     if state.impressions and state.impressions[0].code == "normal":
         parts = [p for p, done in (("nerve conduction", f.ncs), ("needle EMG", f.muscles)) if done]
+        nonspecific = [
+            f"{m.side} {m.muscle.replace('_', ' ')}"
+            for m in f.muscles
+            if m.abnormal_fields() == ["polyphasia"]
+        ]
+        if nonspecific:
+            return (
+                f"Normal study: the {' and '.join(parts)} findings are within normal limits, apart from "
+                f"increased polyphasia in {', '.join(nonspecific)}, which alone is non-specific."
+            )
         return f"Normal study: all {' and '.join(parts)} findings are within normal limits."
     if state.impressions:
         text = "Abnormal study. " + " ".join(i.text for i in state.impressions)
