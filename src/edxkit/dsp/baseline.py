@@ -88,10 +88,10 @@ class BaselineFit:
 
 def _decays(t_ms: FloatArray, decay_start_ms: float, taus_ms: FloatArray) -> FloatArray:
     """Columns ``exp(−(t − t_d)/τ)`` (zero before ``t_d``), shape ``len(t) × len(τ)``."""
-    after = np.clip(t_ms - decay_start_ms, 0.0, None)
-    cols = np.exp(-after[:, None] / taus_ms[None, :])
-    cols[t_ms < decay_start_ms] = 0.0
-    return np.asarray(cols, dtype=np.float64)
+    cols = np.zeros((t_ms.size, taus_ms.size))
+    after = t_ms >= decay_start_ms
+    cols[after] = np.exp((decay_start_ms - t_ms[after])[:, None] / taus_ms[None, :])
+    return cols
 
 
 def _project_out(q: FloatArray, col: FloatArray) -> FloatArray:
@@ -170,7 +170,8 @@ def _search_taus(
             best = (sse, taus)
         if step == 0.0 or not best[1]:
             break
-        grid = np.unique(
+        # sorted, duplicates kept (a repeated column never wins a pair and ties pick the same τ)
+        grid = np.sort(
             np.maximum(np.multiply.outer(np.asarray(best[1]), _refinement(step)).ravel(), shortest)
         )
         re = _project_out(q, _decays(t, decay_start_ms, grid) * w[:, None])

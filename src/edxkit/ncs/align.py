@@ -48,8 +48,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from scipy.interpolate import CubicSpline  # type: ignore[import-untyped]
-from scipy.optimize import least_squares  # type: ignore[import-untyped]
 
+from edxkit.dsp.lsq import bounded_least_squares
 from edxkit.ncs.kinds import Kind
 from edxkit.ncs.markers import SweepAnalysis, analyse_sweep
 from edxkit.ncs.phase import crossing_before
@@ -228,11 +228,13 @@ def _fit(d: SweepAnalysis, p: SweepAnalysis) -> tuple[float, float, float, float
     t, y = p.t_ms[sel], p.smooth[sel]
     keep = d.t_ms >= d.earliest_ms
     spline = CubicSpline(d.t_ms[keep], d.smooth[keep], extrapolate=False)
-    t_first = float(d.t_ms[keep][0])
+    t_first, t_last = float(d.t_ms[keep][0]), float(d.t_ms[keep][-1])
 
     def template(x: FloatArray) -> FloatArray:
-        v = spline(np.clip(x, t_first, None))
-        return np.asarray(np.where(x < t_first, 0.0, np.nan_to_num(v)), dtype=np.float64)
+        # the distal sweep, 0 outside the span it was recorded over
+        v = np.asarray(spline(np.clip(x, t_first, t_last)), dtype=np.float64)
+        v[(x < t_first) | (x > t_last)] = 0.0
+        return v
 
     y_dev = y - y.mean()
 
@@ -248,19 +250,12 @@ def _fit(d: SweepAnalysis, p: SweepAnalysis) -> tuple[float, float, float, float
 
     s0 = min(max(rise_p / (ed[1] - ed[0]), STRETCH_RANGE[0]), STRETCH_RANGE[1])
     delta0 = ep[0] - ed[0]
-    try:
-        sol = least_squares(
-            residual,
-            np.array([delta0, s0]),
-            bounds=(
-                [delta0 - 2.0 * rise_p - 1.0, STRETCH_RANGE[0]],
-                [delta0 + 2.0 * rise_p + 1.0, STRETCH_RANGE[1]],
-            ),
-            x_scale=np.array([0.05, 0.05]),
-            diff_step=1e-4,
-        )
-    except (ValueError, np.linalg.LinAlgError):
-        return None
+    sol = bounded_least_squares(
+        residual,
+        np.array([delta0, s0]),
+        np.array([delta0 - 2.0 * rise_p - 1.0, STRETCH_RANGE[0]]),
+        np.array([delta0 + 2.0 * rise_p + 1.0, STRETCH_RANGE[1]]),
+    )
     if not sol.success:
         return None
     delta, stretch = float(sol.x[0]), float(sol.x[1])
