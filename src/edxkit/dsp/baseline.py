@@ -120,13 +120,15 @@ def _best_pair(ry: FloatArray, re: FloatArray) -> tuple[float, int, int]:
     gram = re.T @ re
     b = re.T @ ry
     i, j = _pairs(gram.shape[0])
-    det = gram[i, i] * gram[j, j] - gram[i, j] ** 2
-    ok = det > 1e-12 * np.maximum(gram[i, i] * gram[j, j], 1e-300)
+    diag = np.diagonal(gram)
+    g_ii, g_jj, g_ij, b_i, b_j = diag[i], diag[j], gram[i, j], b[i], b[j]
+    det = g_ii * g_jj - g_ij**2
+    ok = det > 1e-12 * np.maximum(g_ii * g_jj, 1e-300)
     safe = np.where(ok, det, 1.0)
-    a_i = (gram[j, j] * b[i] - gram[i, j] * b[j]) / safe
-    a_j = (gram[i, i] * b[j] - gram[i, j] * b[i]) / safe
+    a_i = (g_jj * b_i - g_ij * b_j) / safe
+    a_j = (g_ii * b_j - g_ij * b_i) / safe
     ok &= a_i * a_j >= 0.0  # same polarity: a monotone decay, never a bump
-    gain = np.where(ok, a_i * b[i] + a_j * b[j], -np.inf)
+    gain = np.where(ok, a_i * b_i + a_j * b_j, -np.inf)
     k = int(np.argmax(gain))
     if not np.isfinite(gain[k]):
         return math.inf, 0, 1
@@ -200,7 +202,8 @@ def _reduce(
     wsum = np.add.reduceat(w, first)
     safe = np.where(wsum > 0, wsum, 1.0)
     tm = np.add.reduceat(w * t, first) / safe
-    tm = np.where(wsum > 0, tm, np.add.reduceat(t, first) / np.diff(np.append(first, t.size)))
+    if not np.all(wsum > 0):  # a block with no weight sits at its plain mean time
+        tm = np.where(wsum > 0, tm, np.add.reduceat(t, first) / np.diff(np.append(first, t.size)))
     return tm, np.add.reduceat(w * y, first) / safe, wsum
 
 
@@ -212,12 +215,13 @@ def _design(
     decay_start_ms: float,
     taus: tuple[float, ...],
 ) -> FloatArray:
-    cols = [np.ones_like(t_ms)]
+    n_poly = 2 if linear else 1
+    design = np.empty((t_ms.size, n_poly + len(taus)))
+    design[:, 0] = 1.0
     if linear:
-        cols.append((t_ms - t_ref_ms) / scale_ms)
-    design = np.column_stack(cols)
+        design[:, 1] = (t_ms - t_ref_ms) / scale_ms
     if taus:
-        design = np.hstack([design, _decays(t_ms, decay_start_ms, np.asarray(taus))])
+        design[:, n_poly:] = _decays(t_ms, decay_start_ms, np.asarray(taus))
     return design
 
 

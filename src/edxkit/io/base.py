@@ -181,7 +181,10 @@ def suspected_clipping(samples: NDArray[np.float64], *, min_run: int = 3) -> Qua
 
 
 def _runs_at(samples: NDArray[np.float64], value: float, min_run: int) -> int:
-    at = np.concatenate(([False], samples == value, [False]))
+    equal = samples == value
+    if np.count_nonzero(equal) < min_run:  # the usual case: the extreme is reached once
+        return 0
+    at = np.concatenate(([False], equal, [False]))
     edges = np.flatnonzero(np.diff(at.astype(np.int8)))
     lengths = edges[1::2] - edges[::2]
     return int(lengths[lengths >= min_run].sum())

@@ -578,7 +578,7 @@ def _shared_part(
     end = j if extrapolate else n
     hi = min(end, max(int(fu.max()), i0))  # columns [i0, hi) have at least one F-free sweep
     c = np.zeros(n)
-    plain = np.r_[0 : min(i0, end), hi:end]
+    plain = np.concatenate((np.arange(min(i0, end)), np.arange(hi, end)))
     if plain.size:  # np.median's (lower + upper middle) / 2, by one sort of the few sweeps
         ordered = np.sort(y[:, plain], axis=0)
         c[plain] = (ordered[(k - 1) // 2] + ordered[k // 2]) / 2.0
