@@ -293,6 +293,29 @@ def fs_table(records: list[Record]) -> str:
     return "\n".join(lines)
 
 
+def fs_band_table(records: list[Record]) -> str:
+    """Onset and amplitude |error| by kind, sampling rate and sweep SNR band (20–30, 30–40 dB)."""
+    lines = [
+        "| kind | fs kHz | SNR dB | n | onset med | onset p95 | amp med % | amp p95 % |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind in ("motor", "sensory"):
+        for fs in sorted({r.fs_hz for r in records if r.kind == kind}):
+            for band in ("20-30", "30-40"):
+                rows = [
+                    r
+                    for r in records
+                    if r.kind == kind and r.fs_hz == fs and r.present and band_of(r.snr_db) == band
+                ]
+                errs = [sweep_errors(r) for r in rows if r.markers.response == "present"]
+                on, amp = [e["onset"] for e in errs], [e["amp"] for e in errs]
+                lines.append(
+                    f"| {kind} | {fs / 1000:g} | {band} | {len(rows)} | {_q(on, 0.5):.3f} "
+                    f"| {_q(on, 0.95):.3f} | {_q(amp, 0.5):.2f} | {_q(amp, 0.95):.2f} |"
+                )
+    return "\n".join(lines)
+
+
 def speed(records: list[Record]) -> str:
     ms = np.array([r.seconds for r in records]) * 1000.0
     base = np.array([r.baseline_seconds for r in records]) * 1000.0
@@ -308,6 +331,9 @@ def main() -> None:
     parser.add_argument("--studies", type=int, default=700, help="studies with responses")
     parser.add_argument("--absent", type=int, default=500, help="response-free studies")
     parser.add_argument("--seed", type=int, default=900_000, help="first seed (one per study)")
+    parser.add_argument(
+        "--by-fs-band", action="store_true", help="also print onset/amplitude by sampling rate and SNR band"
+    )
     args = parser.parse_args()
     t0 = time.perf_counter()
     records = collect(args.seed, args.studies, args.absent)
@@ -319,6 +345,9 @@ def main() -> None:
     print(table(records))
     print("\nOnset at SNR ≥ 20 dB by sampling rate:\n")
     print(fs_table(records))
+    if args.by_fs_band:
+        print("\nOnset and amplitude by sampling rate and SNR band:\n")
+        print(fs_band_table(records))
     print("\n" + speed(records))
 
 

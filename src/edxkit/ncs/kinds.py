@@ -30,6 +30,17 @@ class KindSpec:
     hidden_lobe : (float, float, float), optional
         Expected lead of an initial positivity too small to see (SNAP), see
         :func:`edxkit.ncs.onset.hidden_lobe_lead_ms`.
+    fine_peak_fraction : float
+        On a slowly sampled sweep's interpolated grid (:mod:`edxkit.ncs.fine`), the negative peak
+        is fitted over the part of it within this fraction of its size: wider for the broad CMAP
+        peak (more recorded samples average the noise), the top quarter for the sharp SNAP peak.
+    fine_below_hz : float
+        Sweeps sampled below this rate get the interpolated grid (:mod:`edxkit.ncs.fine`) for
+        the onset fit and the peak: 9 kHz for CMAPs (at 10 kHz and more the onset and amplitude
+        errors do not change with it), 12 kHz for SNAPs (at 10 kHz it halves the onset error).
+    fine_peak_below_hz : float
+        The negative peak is read on the interpolated grid only below this rate (9 kHz: at 10 kHz
+        the SNAP peak read on the grid was no better, and at low SNR worse, than on the samples).
     """
 
     cutoff_hz: float
@@ -37,11 +48,18 @@ class KindSpec:
     earliest_ms: float
     toe_range: tuple[float, float]
     hidden_lobe: tuple[float, float, float] | None = None
+    fine_peak_fraction: float = 0.25
+    fine_below_hz: float = 9000.0
+    fine_peak_below_hz: float = 9000.0
 
 
 SPECS: dict[str, KindSpec] = {
     "motor": KindSpec(
-        cutoff_hz=1000.0, widths_ms=(0.6, 1.2, 2.4, 4.8), earliest_ms=1.2, toe_range=(0.4, 1.25)
+        cutoff_hz=1000.0,
+        widths_ms=(0.6, 1.2, 2.4, 4.8),
+        earliest_ms=1.2,
+        toe_range=(0.4, 1.25),
+        fine_peak_fraction=0.5,
     ),
     "sensory": KindSpec(
         cutoff_hz=2500.0,
@@ -49,5 +67,6 @@ SPECS: dict[str, KindSpec] = {
         earliest_ms=0.8,
         toe_range=(0.45, 2.4),
         hidden_lobe=(0.6, 0.2, 0.26),
+        fine_below_hz=12000.0,
     ),
 }

@@ -7,10 +7,15 @@ response is present with a matched-filter detector (:mod:`edxkit.ncs.detect`), a
 * onset latency — take-off of the leading edge by least-squares back-extrapolation
   (:mod:`edxkit.ncs.onset`), the first 1 % departure from baseline in either direction;
 * peak latency and amplitude — the negative peak (baseline to peak, a positive number), by a
-  parabola fitted to the samples of its top quarter;
+  parabola (or, with seven samples or more, a cubic) fitted to the samples of its top quarter;
 * end latency — the return to baseline of the negative phase; duration = end − start of the
   negative phase (onset, or the end of an initial positivity); area = ``∫ −y dt`` over it;
 * peak-to-peak — negative peak to the following positive peak.
+
+Sweeps sampled slowly (SNAPs below 12 kHz, CMAPs below 9 kHz) have too few samples on the
+leading edge for the onset fit, which then runs on a band-limited interpolation of the sweep
+around the response (:mod:`edxkit.ncs.fine`); below 9 kHz the peak is refined on it too, a CMAP
+peak over its top half, where more recorded samples average the noise.
 
 Markers the user dragged (``onset_ms``, ``peak_ms``) replace the automatic ones and the
 dependent values are recomputed from them (``source="edited"``).
@@ -28,6 +33,7 @@ from numpy.typing import NDArray
 from edxkit.dsp.baseline import noise_rms_from_differences
 from edxkit.dsp.filters import lowpass, noise_gain
 from edxkit.ncs.detect import Detection, detect_negative_phase
+from edxkit.ncs.fine import FineGrid, fine_grid
 from edxkit.ncs.kinds import SPECS, Kind, KindSpec
 from edxkit.ncs.onset import OnsetFit, fit_onset
 from edxkit.ncs.phase import (
@@ -265,41 +271,69 @@ def analyse_sweep(
 
 
 def _choose_peak(
-    prep: Prepared, sig: _Signals, onset_ms: float | None, peak_ms: float | None
-) -> tuple[int, float, float]:
-    """Index, time (ms) and value (units) of the negative peak: the user's, or the automatic one."""
+    prep: Prepared, spec: KindSpec, sig: _Signals, onset_ms: float | None, peak_ms: float | None
+) -> tuple[int, float, float, FineGrid | None]:
+    """Index, time (ms) and value (units) of the negative peak: the user's, or the automatic one.
+
+    Also returns the interpolated grid around an automatic peak of a slowly sampled sweep (None
+    otherwise), on which the onset is fitted and, below ``spec.fine_peak_below_hz``, the peak was
+    refined.
+    """
     t = prep.t_ms
     if peak_ms is not None:
         k = int(np.clip(np.searchsorted(t, peak_ms), 0, t.size - 1))
-        return k, float(peak_ms), float(np.interp(peak_ms, t, sig.smooth))
+        return k, float(peak_ms), float(np.interp(peak_ms, t, sig.smooth)), None
     if sig.detection.present:
         k = _peak_index(t, sig.smooth, sig.detection, prep.search_ms)
     else:
         lo = max(prep.search_ms[0], onset_ms if onset_ms is not None else -math.inf)
         idx = np.flatnonzero((t >= lo) & (t <= prep.search_ms[1]))
         k = int(idx[np.argmin(sig.smooth[idx])]) if idx.size else t.size - 1
-    t_pk, value = refine_extremum(t, sig.centered, sig.smooth, k)
-    return k, t_pk, value
+    fine = fine_grid(
+        t, sig.centered, sig.smooth, prep.fs_hz, prep.search_ms[0], k, below_hz=spec.fine_below_hz
+    )
+    if fine is None or prep.fs_hz >= spec.fine_peak_below_hz:
+        t_pk, value = refine_extremum(t, sig.centered, sig.smooth, k)
+    else:
+        kf = fine.extremum_near(float(t[k]), prep.dt_ms)
+        t_pk, value = refine_extremum(
+            fine.t_ms, fine.centered, fine.smooth, kf, top_fraction=spec.fine_peak_fraction
+        )
+    return k, t_pk, value, fine
 
 
 def _onset(
-    prep: Prepared, spec: KindSpec, sig: _Signals, k: int, amplitude: float, onset_ms: float | None
+    prep: Prepared,
+    spec: KindSpec,
+    sig: _Signals,
+    k: int,
+    amplitude: float,
+    onset_ms: float | None,
+    fine: FineGrid | None,
 ) -> tuple[float, float, float]:
-    """Onset (ms), negative-phase start (ms) and initial-positivity height (units)."""
+    """Onset (ms), negative-phase start (ms) and initial-positivity height (units).
+
+    The leading edge is fitted on ``fine`` (the interpolated grid of a slow sweep) when given.
+    """
     t = prep.t_ms
     fit: OnsetFit | None = None
     if amplitude > 0:
+        tt, centered, smooth, kk, factor = t, sig.centered, sig.smooth, k, 1
+        if fine is not None:
+            tt, centered, smooth, factor = fine.t_ms, fine.centered, fine.smooth, fine.factor
+            kk = fine.extremum_near(float(t[k]), prep.dt_ms)
         fit = fit_onset(
-            t,
-            sig.centered,
-            sig.smooth,
-            k,
+            tt,
+            centered,
+            smooth,
+            kk,
             amplitude,
             sig.sigma,
             sig.sigma_smooth,
             prep.search_ms[0],
             spec.toe_range,
             spec.hidden_lobe,
+            oversampling=factor,
         )
     if fit is None:
         fallback = crossing_before(t, sig.smooth, k, -0.1 * abs(amplitude))
@@ -331,13 +365,14 @@ def _measure(
     """Markers of a present (or user-marked) response, and the sample of its negative peak."""
     t = prep.t_ms
     notes = list(prep.notes)
-    k, t_peak, value = _choose_peak(prep, sig, onset_ms, peak_ms)
+    k, t_peak, value, fine = _choose_peak(prep, spec, sig, onset_ms, peak_ms)
     amplitude = -value
     k_on, amp_on = k, amplitude
     if peak_ms is not None and onset_ms is None and sig.detection.present:
-        k_on, _, auto_value = _choose_peak(prep, sig, None, None)  # an edited peak keeps the auto onset
+        # an edited peak keeps the auto onset
+        k_on, _, auto_value, fine = _choose_peak(prep, spec, sig, None, None)
         amp_on = -auto_value
-    onset, start, _lobe = _onset(prep, spec, sig, k_on, amp_on, onset_ms)
+    onset, start, _lobe = _onset(prep, spec, sig, k_on, amp_on, onset_ms, fine)
     if onset_ms is None and onset >= t_peak:
         onset = start = float(t_peak - prep.dt_ms)
     if _initially_positive(prep, sig, onset, start, amplitude):

@@ -168,6 +168,8 @@ def fit_onset(
     earliest_ms: float,
     toe_range: tuple[float, float],
     hidden_lobe: tuple[float, float, float] | None = None,
+    *,
+    oversampling: int = 1,
 ) -> OnsetFit | None:
     """Onset of the response whose negative peak (of size ``amplitude``) is at sample ``k_peak``.
 
@@ -188,6 +190,10 @@ def fit_onset(
         edge's crossing of ``L`` % of the amplitude); the onset is kept inside it.
     hidden_lobe : (float, float, float), optional
         SNAPs: see :func:`hidden_lobe_lead_ms`; applied when no positivity stands out of the noise.
+    oversampling : int, optional
+        Samples per recorded sample when ``centered`` is an interpolated (fine) grid: residual sums
+        of squares then count every recorded sample ``oversampling`` times, and the threshold
+        for an initial positivity is scaled to match.
 
     Returns
     -------
@@ -211,7 +217,9 @@ def fit_onset(
     t, y = t_ms[sel], centered[sel]
     negative, lobed = _best_fits(t, y, t0_min, t_top)
     edge = negative
-    if lobed is not None and (edge is None or edge.sse - lobed.sse > LOBE_CHI2 * sigma * sigma):
+    if lobed is not None and (
+        edge is None or edge.sse - lobed.sse > oversampling * LOBE_CHI2 * sigma * sigma
+    ):
         edge = lobed if _lobe_height(lobed) > LOBE_SIGMAS * sigma_smooth else edge
     if edge is None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,16 +39,18 @@ def crossing_after(t_ms: FloatArray, y: FloatArray, k: int, level: float) -> flo
 
 
 def refine_extremum(
-    t_ms: FloatArray, centered: FloatArray, smooth: FloatArray, k: int
+    t_ms: FloatArray, centered: FloatArray, smooth: FloatArray, k: int, *, top_fraction: float | None = None
 ) -> tuple[float, float]:
     """Time (ms) and value of the extremum near sample ``k`` by a least-squares parabola.
 
     The parabola is fitted to the unsmoothed samples whose smoothed value lies within
-    :data:`PEAK_TOP_FRACTION` of the extremum (at least the three samples around ``k``), so noise
-    averages out without the low-pass flattening the peak.
+    ``top_fraction`` (default :data:`PEAK_TOP_FRACTION`) of the extremum (at least the three
+    samples around ``k``), so noise averages out without the low-pass flattening the peak; with
+    seven samples or more an asymmetric peak gets a cubic instead.
     """
+    fraction = PEAK_TOP_FRACTION if top_fraction is None else top_fraction
     sign = 1.0 if smooth[k] >= 0 else -1.0
-    level = (1.0 - PEAK_TOP_FRACTION) * sign * float(smooth[k])
+    level = (1.0 - fraction) * sign * float(smooth[k])
     inside = sign * smooth >= level
     left = np.flatnonzero(~inside[: k + 1])
     right = np.flatnonzero(~inside[k:])
@@ -72,14 +75,31 @@ def refine_extremum(
 
 
 def _cubic_extremum(x: FloatArray, y: FloatArray, sign: float) -> tuple[float, float] | None:
-    """Extremum (offset, value) of a least-squares cubic inside ``[x₀, x₋₁]`` (an asymmetric peak)."""
+    """Extremum (offset, value) of a least-squares cubic inside ``[x₀, x₋₁]`` (an asymmetric peak).
+
+    The stationary points are the roots of the derivative, a quadratic, solved in closed form
+    (the numerically stable form of the quadratic formula).
+    """
     coef = np.polyfit(x, y, 3)
-    roots = np.roots(np.polyder(coef))
-    real = roots[np.isreal(roots)].real
-    ok = real[(real >= x[0]) & (real <= x[-1]) & (sign * np.polyval(np.polyder(coef, 2), real) < 0)]
-    if ok.size == 0:
+    a, b, c = 3.0 * float(coef[0]), 2.0 * float(coef[1]), float(coef[2])
+    if a != 0.0:
+        disc = b * b - 4.0 * a * c
+        if disc < 0.0:
+            return None
+        q = -0.5 * (b + math.copysign(math.sqrt(disc), b))
+        roots = [q / a, c / q] if q != 0.0 else [0.0]
+    elif b != 0.0:
+        roots = [-c / b]
+    else:
         return None
-    xv = float(ok[np.argmin(np.abs(ok))])
+    ok = [
+        r
+        for r in roots
+        if x[0] <= r <= x[-1] and sign * (6.0 * float(coef[0]) * r + 2.0 * float(coef[1])) < 0
+    ]
+    if not ok:
+        return None
+    xv = float(min(ok, key=abs))
     return xv, float(np.polyval(coef, xv))
 
 
