@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from edxkit.dsp.baseline import median_1d
+
 FloatArray = NDArray[np.float64]
 
 #: Samples this close (relative to the sweep's range) to the sweep's extreme count as clipped.
@@ -54,7 +56,7 @@ def clipped_mask(samples: FloatArray) -> NDArray[np.bool_]:
         return np.zeros(x.size, dtype=bool)
     span = max(float(np.ptp(x)), 1e-300)
     tol = _CLIP_TOLERANCE * span
-    mid = float(np.median(x))
+    mid = median_1d(x)
     high = x >= x.max() - tol if x.max() - mid > 0.25 * span else np.zeros(x.size, dtype=bool)
     low = x <= x.min() + tol if mid - x.min() > 0.25 * span else np.zeros(x.size, dtype=bool)
     at_limit = high | low

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -18,19 +19,24 @@ def gaussian_sigma_ms(cutoff_hz: float) -> float:
     return 1000.0 * _GAUSS_SIGMA_PER_CUTOFF / cutoff_hz
 
 
+@functools.lru_cache(maxsize=64)
 def gaussian_kernel(fs_hz: float, cutoff_hz: float) -> FloatArray:
     """Unit-sum Gaussian FIR kernel (odd length, ±4 σ) with a −3 dB cut-off at ``cutoff_hz``.
 
     Returns ``[1.0]`` when the kernel would be narrower than a third of a sample (the sampling
-    rate is then the limit of the bandwidth and smoothing would only blur).
+    rate is then the limit of the bandwidth and smoothing would only blur). Cached (read-only).
     """
     sigma_samples = gaussian_sigma_ms(cutoff_hz) * fs_hz / 1000.0
     if sigma_samples < 0.33:
-        return np.ones(1)
+        one = np.ones(1)
+        one.flags.writeable = False
+        return one
     half = max(1, math.ceil(4.0 * sigma_samples))
     n = np.arange(-half, half + 1, dtype=np.float64)
     kernel = np.exp(-0.5 * (n / sigma_samples) ** 2)
-    return np.asarray(kernel / kernel.sum(), dtype=np.float64)
+    out = np.asarray(kernel / kernel.sum(), dtype=np.float64)
+    out.flags.writeable = False
+    return out
 
 
 def lowpass(samples: FloatArray, fs_hz: float, cutoff_hz: float) -> FloatArray:
@@ -55,7 +61,10 @@ def lowpass(samples: FloatArray, fs_hz: float, cutoff_hz: float) -> FloatArray:
     if kernel.size == 1 or x.size < 2:
         return x.copy()
     half = kernel.size // 2
-    padded = np.pad(x, half, mode="reflect" if x.size > half else "edge")
+    if x.size > half:  # np.pad(x, half, mode="reflect"), without its overhead
+        padded = np.concatenate((x[half:0:-1], x, x[-2 : -half - 2 : -1]))
+    else:
+        padded = np.pad(x, half, mode="edge")
     return np.asarray(np.convolve(padded, kernel, mode="valid"), dtype=np.float64)
 
 
