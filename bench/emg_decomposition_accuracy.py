@@ -18,6 +18,7 @@ firings of the decomposed unit. ``extra`` = decomposed units matching no truth u
 same recording.
 
 Run:  python bench/emg_decomposition_accuracy.py [--per-cell 2] [--seed 900] [--quick] [--verbose]
+      [--conditions minimal]
 """
 
 from __future__ import annotations
@@ -106,11 +107,17 @@ def score(
     return sum(pp), sum(peak), found, f90_pp, f90_peak, recalls, precisions, extra
 
 
-def run(per_cell: int, seed: int, quick: bool) -> list[Score]:
+def run(per_cell: int, seed: int, quick: bool, conditions: tuple[str, ...] = CONDITIONS) -> list[Score]:
     rng = np.random.default_rng(seed)
     scores = []
     muscles = MUSCLES[:2] if quick else MUSCLES
     for cond in CONDITIONS:
+        if cond not in conditions:
+            # Later conditions draw from the same generator: stop rather than skip, so the recordings of
+            # the conditions that are run are the same as in a full run.
+            if all(c not in conditions for c in CONDITIONS[CONDITIONS.index(cond) :]):
+                break
+            raise SystemExit("--conditions must be a prefix of " + ", ".join(CONDITIONS))
         for path in PATHOLOGIES:
             for fs in RATES:
                 for _ in range(per_cell):
@@ -198,10 +205,17 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=900)
     ap.add_argument("--quick", action="store_true", help="one recording per cell, two muscles")
     ap.add_argument("--verbose", action="store_true", help="print every target unit")
+    ap.add_argument(
+        "--conditions",
+        default=",".join(CONDITIONS),
+        help="comma-separated effort levels to run, a prefix of the default (e.g. 'minimal'); the "
+        "recordings of the conditions run are identical to a full run",
+    )
     args = ap.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
-    table(run(1 if args.quick else args.per_cell, args.seed, args.quick))
+    conditions = tuple(c.strip() for c in args.conditions.split(",") if c.strip())
+    table(run(1 if args.quick else args.per_cell, args.seed, args.quick, conditions))
 
 
 if __name__ == "__main__":

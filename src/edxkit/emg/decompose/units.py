@@ -61,21 +61,21 @@ def peak_positions(ev: Events, ref: FloatArray) -> FloatArray:
 
 def prune(ev: Events, ref: FloatArray) -> Events:
     """Events of one unit in time order, without firings implausibly close to the previous one."""
-    ev = ev.select(np.argsort(peak_positions(ev, ref), kind="stable"))
+    pos = peak_positions(ev, ref)
+    idx = np.argsort(pos, kind="stable")
+    pos, amp = pos[idx], ev.amplitude[idx]
     for _ in range(3):
-        if ev.size < 3:
-            return ev
-        isi = np.diff(peak_positions(ev, ref))
+        if idx.size < 3:
+            break
+        isi = np.diff(pos)
         short = np.flatnonzero(isi < PRUNE_FRACTION * float(np.median(isi)))
         if short.size == 0:
-            return ev
-        worse = np.where(
-            np.abs(ev.amplitude[short] - 1.0) > np.abs(ev.amplitude[short + 1] - 1.0), short, short + 1
-        )
-        keep = np.ones(ev.size, dtype=bool)
+            break
+        worse = np.where(np.abs(amp[short] - 1.0) > np.abs(amp[short + 1] - 1.0), short, short + 1)
+        keep = np.ones(idx.size, dtype=bool)
         keep[worse] = False
-        ev = ev.select(keep)
-    return ev
+        idx, pos, amp = idx[keep], pos[keep], amp[keep]
+    return ev.select(idx)
 
 
 def plausible(times_s: FloatArray) -> bool:
