@@ -73,12 +73,13 @@ def detect_negative_phase(
     if inside.size < 2 or not sigma > 0:
         return best
     seg = centered[inside[0] : inside[-1] + 1]
+    csum = np.concatenate(([0.0], np.cumsum(seg)))  # shared by every width
     for width_ms in widths_ms:
         w = max(2, round(width_ms / dt_ms))
         h = max(1, w // 2)
         if seg.size < w + 2 * h:
             continue
-        z_plain, contrast = _statistics(seg, w, h, sigma)
+        z_plain, contrast = _statistics(csum, w, h, sigma)
         z = np.minimum(contrast, z_plain * (Z_THRESHOLD / PLAIN_THRESHOLD))
         k = int(np.argmax(z))
         if z[k] > best.z:
@@ -87,15 +88,15 @@ def detect_negative_phase(
     return best
 
 
-def _statistics(seg: FloatArray, w: int, h: int, sigma: float) -> tuple[FloatArray, FloatArray]:
+def _statistics(csum: FloatArray, w: int, h: int, sigma: float) -> tuple[FloatArray, FloatArray]:
     """Plain and flank-contrast matched-filter statistics of every window position.
 
-    Position ``i`` has its centre run at ``seg[h + i : h + i + w]`` and flanks of ``h`` samples on
-    either side. Plain: ``−mean(centre)·√w/σ``. Contrast: ``−(mean(centre) − mean of the two flank
-    means)/(σ·√(1/w + 1/(2h)))``, blind to any offset or linear drift of the baseline.
+    ``csum`` is ``[0, cumsum(seg)]``. Position ``i`` has its centre run at ``seg[h + i : h + i + w]``
+    and flanks of ``h`` samples on either side. Plain: ``−mean(centre)·√w/σ``. Contrast:
+    ``−(mean(centre) − mean of the two flank means)/(σ·√(1/w + 1/(2h)))``, blind to any offset or
+    linear drift of the baseline.
     """
-    n = seg.size - w - 2 * h + 1
-    csum = np.concatenate(([0.0], np.cumsum(seg)))
+    n = csum.size - 1 - w - 2 * h + 1
     centre = (csum[h + w : h + w + n] - csum[h : h + n]) / w
     left = (csum[h : h + n] - csum[:n]) / h
     right = (csum[2 * h + w : 2 * h + w + n] - csum[h + w : h + w + n]) / h

@@ -86,7 +86,9 @@ def _sse_grid(t: FloatArray, y: FloatArray, t0: FloatArray, p: float) -> tuple[F
     for i in range(3):
         rhs[:, i] = cols[i] @ y
         for j in range(i, 3):
-            gram[:, i, j] = gram[:, j, i] = (cols[i] * cols[j]).sum(1)
+            # products with the column of ones are the other column itself (1·x is exact)
+            prod = cols[j] if i == 0 and j > 0 else cols[i] * cols[j]
+            gram[:, i, j] = gram[:, j, i] = float(t.size) if i == j == 0 else prod.sum(1)
     diag = np.einsum("kii->ki", gram)
     ok = (diag > 0).all(axis=1)
     scale = np.sqrt(np.where(diag > 0, diag, 1.0))
