@@ -73,7 +73,13 @@ def _run_end(flags: NDArray[np.bool_], first: int) -> int:
     return first + int(after[0]) - 1 if after.size else flags.size - 1
 
 
-def locate_artifact(t_ms: FloatArray, samples: FloatArray, fs_hz: float, reference: float) -> ArtifactInfo:
+def locate_artifact(
+    t_ms: FloatArray,
+    samples: FloatArray,
+    fs_hz: float,
+    reference: float,
+    clipped: NDArray[np.bool_] | None = None,
+) -> ArtifactInfo:
     """Find the end of the stimulus pulse and of any saturation after the stimulus (t = 0).
 
     Parameters
@@ -86,6 +92,8 @@ def locate_artifact(t_ms: FloatArray, samples: FloatArray, fs_hz: float, referen
         Sampling rate, Hz.
     reference : float
         Baseline level before the artifact (pre-stimulus median, or a late-sweep median).
+    clipped : ndarray of bool, optional
+        :func:`clipped_mask` of ``samples`` when the caller has it already.
 
     Returns
     -------
@@ -101,7 +109,7 @@ def locate_artifact(t_ms: FloatArray, samples: FloatArray, fs_hz: float, referen
     dev = np.abs(samples[idx] - reference)
     early = t_ms[idx] <= _PULSE_MS
     size = float(dev[early].max()) if early.any() else 0.0
-    clipped = clipped_mask(samples)[idx]
+    clipped = (clipped_mask(samples) if clipped is None else clipped)[idx]
     big = (dev > 0.5 * size) | clipped
     first = np.flatnonzero(big & early)
     if size <= 0.0 or first.size == 0:

@@ -101,10 +101,11 @@ def prepare(waveform: Waveform, spec: KindSpec, window_ms: tuple[float, float] |
     dt = 1000.0 / waveform.fs_hz
     pre = finite & (t < -dt)
     reference = float(np.median(raw[pre])) if pre.sum() >= 3 else float(np.median(raw[t > 0.5 * t[-1]]))
-    artifact = locate_artifact(t, raw, waveform.fs_hz, reference)
+    clipped = clipped_mask(raw)
+    artifact = locate_artifact(t, raw, waveform.fs_hz, reference, clipped)
     if artifact.saturated_until_ms is not None:
         notes.append(f"stimulus artifact saturated until {artifact.saturated_until_ms:.1f} ms")
-    usable = finite & ~clipped_mask(raw)
+    usable = finite & ~clipped
     lo = max(artifact.pulse_end_ms, spec.earliest_ms, float(t[0]))
     hi = float(t[-1])
     if window_ms is not None:
@@ -122,7 +123,7 @@ def robust_baseline(prep: Prepared, iterations: int = 0) -> BaselineFit:
     """Bisquare-weighted baseline over every usable sample (first pass, response not yet known)."""
     mask = prep.base_mask()
     fit = fit_baseline(prep.t_ms, prep.raw, mask, decay_start_ms=_decay_start(prep))
-    sigma = noise_rms_from_differences(prep.raw, mask)
+    sigma = noise_rms_from_differences(prep.raw, mask) if iterations else 0.0
     for _ in range(iterations):
         resid = prep.raw - fit.curve
         scale = max(1.4826 * float(np.median(np.abs(resid[mask]))), sigma, 1e-12)
