@@ -139,6 +139,15 @@ class Site(_Strict):
     decrement_pct: float | None = Field(default=None, ge=-100, le=100)
     increment_pct: float | None = Field(default=None, ge=-100, le=10000)
 
+    def intensities_problem(self, n_sweeps: int) -> str | None:
+        """Why ``intensities_ma`` does not fit a series of ``n_sweeps`` sweeps (None when it does)."""
+        if self.intensities_ma is None or len(self.intensities_ma) == n_sweeps:
+            return None
+        file = self.waveform.file if self.waveform is not None else "the waveform"
+        return (
+            f"{len(self.intensities_ma)} intensities for the {n_sweeps} sweeps of {file}: give one per sweep"
+        )
+
     @property
     def entered_fields(self) -> dict[str, float | str]:
         """The measured values typed into the study (not distances or the waveform)."""

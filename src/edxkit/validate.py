@@ -9,7 +9,7 @@ from edxkit.anatomy.names import muscles
 from edxkit.errors import EdxInputError, Problem, Severity
 from edxkit.io.base import check_finite
 from edxkit.io.study import find_study_file, parse_study, read_document, read_sweeps
-from edxkit.model import NerveStudy, Study, WaveformRef
+from edxkit.model import NerveStudy, Site, Study, WaveformRef
 from edxkit.temperature import temperature_problems
 
 Check = tuple[str, str, Severity]  # (field, reason, severity) within a study
@@ -116,10 +116,7 @@ def _recording_checks(study: Study, where: str) -> list[Problem]:
         for j, site in enumerate(nerve.sites):
             if site.waveform is not None:
                 out += _check_recording(
-                    study, site.waveform, where, f"ncs[{i}].sites[{j}].waveform", evoked=True
-                )
-                out += _intensity_checks(
-                    study, site.waveform, site.intensities_ma, where, f"ncs[{i}].sites[{j}]"
+                    study, site.waveform, where, f"ncs[{i}].sites[{j}].waveform", evoked=True, site=site
                 )
     for i, exam in enumerate(study.emg):
         for j, rec in enumerate(exam.recordings):
@@ -127,25 +124,11 @@ def _recording_checks(study: Study, where: str) -> list[Problem]:
     return out
 
 
-def _intensity_checks(
-    study: Study, ref: WaveformRef, given: list[float] | None, where: str, field: str
-) -> list[Problem]:
-    """One stimulus intensity per sweep of the series (the recording itself is checked elsewhere)."""
-    if given is None:
-        return []
-    try:
-        n = len(read_sweeps(study, ref))
-    except EdxInputError:
-        return []
-    if len(given) == n:
-        return []
-    reason = f"{len(given)} intensities for the {n} sweeps of {ref.file}: give one per sweep"
-    return [Problem(where, f"{field}.intensities_ma", reason)]
-
-
 def _check_recording(
-    study: Study, ref: WaveformRef, where: str, field: str, *, evoked: bool
+    study: Study, ref: WaveformRef, where: str, field: str, *, evoked: bool, site: Site | None = None
 ) -> list[Problem]:
+    """Problems of one referenced recording; for an NCS ``site`` also whether its stimulus
+    intensities fit the sweeps read (one per sweep)."""
     path = study.resolve(ref.file)
     try:
         waveforms = read_sweeps(study, ref)
@@ -158,6 +141,9 @@ def _check_recording(
         how = "CSV time 0, an EDF+ 'stimulus' annotation, or stimulus_ms in a sidecar"
         reason = f"{path}: no stimulus time ({how})"
         out.append(Problem(where, field, reason))
+    problem = site.intensities_problem(len(waveforms)) if site is not None else None
+    if problem is not None:
+        out.append(Problem(where, field.removesuffix(".waveform") + ".intensities_ma", problem))
     for waveform in waveforms:
         if not waveform.quality.clean:
             what = f"{path} channel {waveform.channel!r}: {waveform.quality.describe()}"

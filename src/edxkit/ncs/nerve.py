@@ -72,9 +72,10 @@ def _aligned_deltas(sites: list[SiteResult], analyses: list[SweepAnalysis | None
 def _site_result(
     nerve: NerveStudy, site: Site, units: str, sweep: Waveform | None
 ) -> tuple[SiteResult, SweepAnalysis | None]:
-    """The site's result and the automatic analysis of its sweep (None without a sweep).
+    """The site's result and the automatic analysis of its sweep, for the alignment.
 
-    The alignment needs the automatic analysis; with edited markers it is made separately.
+    None without a sweep or with edited markers: every measured value of an edited site is marked
+    ``edited``, and segments with an edited site take the difference of the onsets, not an alignment.
     """
     res = SiteResult(site.site, units, site.distance_mm, site.segment_mm)  # type: ignore[arg-type]
     analysis = None
@@ -83,8 +84,7 @@ def _site_result(
         edits = site.markers
         onset, peak = (edits.onset_ms, edits.peak_ms) if edits else (None, None)
         shown = analyse_sweep(sweep, kind, onset_ms=onset, peak_ms=peak)
-        edited = onset is not None or peak is not None
-        analysis = analyse_sweep(sweep, kind) if edited else shown
+        analysis = shown if shown.markers.source == "auto" else None
         _apply_markers(res, shown.markers, sweep.units)
     _apply_entered(res, site)
     if nerve.kind == "sensory":

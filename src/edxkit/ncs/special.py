@@ -67,12 +67,11 @@ def _h_reflex(study: Study, nerve: NerveStudy, result: NerveResult) -> None:
     if site.waveform is None:
         return
     sweeps = read_sweeps(study, site.waveform)
-    given = site.intensities_ma
-    if given is not None and len(given) != len(sweeps):
+    problem = site.intensities_problem(len(sweeps))
+    if problem is not None:
         field = f"ncs[{study.ncs.index(nerve)}].sites[0].intensities_ma"
-        reason = f"{len(given)} intensities for the {len(sweeps)} sweeps of {site.waveform.file}"
-        raise EdxInputError(study.source or "study", field, reason)
-    h = analyze_h_reflex(sweeps, intensities_ma=given)
+        raise EdxInputError(study.source or "study", field, problem)
+    h = analyze_h_reflex(sweeps, intensities_ma=site.intensities_ma)
     result.summary |= {name: getattr(h, name) for name in H_FIELDS}
     result.notes.extend(h.notes)
 
