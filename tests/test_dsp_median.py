@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from edxkit.dsp.baseline import median_1d
 from edxkit.dsp.filters import gaussian_kernel, lowpass
+from edxkit.dsp.stats import median_1d
 
 
 @given(arrays(np.float64, st.integers(1, 300), elements=st.floats(-1e12, 1e12, allow_nan=False)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from edxkit.dsp.baseline import median_1d
+from edxkit.dsp.stats import median_1d
 
 FloatArray = NDArray[np.float64]
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from edxkit.dsp.stats import median_1d
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -35,25 +37,6 @@ FULL_RESOLUTION_MS = 1.0
 #: the information criterion.
 DECAY_VISIBLE_TAUS = 3.0
 _MAD_TO_SD = 1.4826
-
-
-def median_1d(values: FloatArray) -> float:
-    """``np.median`` of a 1-D float array, bit for bit, without its general-purpose overhead.
-
-    Like ``np.median``: one partition, the middle element (odd length) or the mean of the two middle
-    elements (even length); NaN if any value is NaN.
-    """
-    n = values.size
-    if n == 0:
-        return math.nan
-    half = n // 2
-    if n % 2:
-        part = np.partition(values, (half, n - 1) if half < n - 1 else half)
-        middle = float(part[half])
-    else:
-        part = np.partition(values, (half - 1, half, n - 1) if half < n - 1 else (half - 1, half))
-        middle = (float(part[half - 1]) + float(part[half])) / 2.0
-    return math.nan if math.isnan(float(part[-1])) else middle
 
 
 def noise_rms_from_differences(samples: FloatArray, mask: BoolArray | None = None) -> float:
