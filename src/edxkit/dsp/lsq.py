@@ -20,6 +20,8 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
+_SQRT_EPS = math.sqrt(float(np.finfo(np.float64).eps))
+
 
 @dataclass(frozen=True, slots=True)
 class LsqResult:
@@ -37,13 +39,24 @@ def _jacobian(
 ) -> FloatArray:
     jac = np.empty((r.size, x.size))
     for k in range(x.size):
-        h = rel_step * max(1.0, abs(float(x[k])))
+        # scipy's step for a given diff_step: relative to |x|, the √eps step where that is 0
+        h = rel_step * abs(float(x[k]))
+        if x[k] + h == x[k]:
+            h = _SQRT_EPS * max(1.0, abs(float(x[k])))
         if x[k] + h > hi[k]:
             h = -h  # step inward at the upper bound
         step = x.copy()
         step[k] += h
         jac[:, k] = (fun(step) - r) / (step[k] - x[k])
     return jac
+
+
+def _gauss_newton_gain(a: FloatArray, g: FloatArray) -> float:
+    """Cost reduction the linearised model predicts for the undamped step, ``½·gᵀ·A⁻¹·g``."""
+    try:
+        return 0.5 * float(g @ np.linalg.solve(a, g))
+    except np.linalg.LinAlgError:
+        return math.inf
 
 
 def bounded_least_squares(
@@ -60,7 +73,8 @@ def bounded_least_squares(
     """Minimise ``½‖fun(x)‖²`` over ``lo ≤ x ≤ hi`` from ``x0`` (see the module docstring).
 
     Converged (``success``) when a step changes every parameter by less than ``xtol·(xtol + |x|)`` or
-    lowers the cost by less than ``ftol`` of it, or when the gradient vanishes.
+    lowers the cost by less than ``ftol`` of it while the undamped Gauss–Newton step would not lower it
+    by more than that either (Moré 1978), when no damping gives a descent, or when the gradient vanishes.
     """
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     x = np.clip(np.asarray(x0, dtype=np.float64), lo, hi)
@@ -110,7 +124,11 @@ def bounded_least_squares(
         drop = cost - cost_trial
         x, r, cost = trial, r_trial, cost_trial
         mu = max(mu / 3.0, 1e-12)
-        if np.all(moved <= xtol * (xtol + np.abs(x))) or drop <= ftol * cost:
+        # a small step or drop means convergence only when the undamped (Gauss-Newton) step would not
+        # lower the cost much either: a heavily damped step is small far from the minimum too
+        if (np.all(moved <= xtol * (xtol + np.abs(x))) or drop <= ftol * cost) and _gauss_newton_gain(
+            a, g
+        ) <= ftol * cost:
             success = True
             break
     jac = _jacobian(fun, x, r, hi, rel_step)
