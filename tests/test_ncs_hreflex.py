@@ -152,3 +152,59 @@ def test_any_snr_rate_and_number_of_sweeps_gives_sane_ranges(
             assert 0.0 <= s.h_onset_latency_ms <= 70.0
     if res.h_m_ratio is not None:
         assert 0.0 < res.h_m_ratio < 5.0
+
+
+def test_real_soleus_m_wave_sizes_match_the_documented_m_window_and_leave_out_the_slow_wave() -> None:
+    """The soleus sweeps carry a slow wave at 16-28 ms after the M wave (and an H wave at 32-42 ms):
+    neither may be measured as part of the M wave (documented M window 8.1-15.9 ms)."""
+    sweeps, intensities = _real_sweeps()
+    res = analyze_h_reflex(sweeps, intensities_ma=list(intensities))
+    assert 15.9 < res.m_window_ms[1] < 18.5
+    t = sweeps[0].times_ms_from_stimulus()
+    window = (t >= 8.1) & (t <= 15.9)
+    documented = np.array([float(np.ptp(w.samples[window])) for w in sweeps])
+    ours = np.array([s.m_peak_to_peak_mv or 0.0 for s in res.sweeps])
+    assert np.corrcoef(documented, ours)[0, 1] > 0.99
+    big = documented > 0.25  # where there is an M wave to speak of
+    assert 0.9 < float(np.median(ours[big] / documented[big])) < 1.1
+    assert np.all(ours[big] < 1.15 * documented[big] + 0.05)
+
+
+def _biphasic(t_ms: np.ndarray, start: float, half_ms: float, size: float) -> np.ndarray:
+    """One negative-then-positive cycle of a sine (negative up), ``half_ms`` per phase, zero elsewhere."""
+    inside = (t_ms >= start) & (t_ms < start + 2 * half_ms)
+    return -size * np.where(inside, np.sin(np.pi * (t_ms - start) / half_ms), 0.0)
+
+
+def test_window_of_a_wave_ends_before_a_slow_wave_that_follows_it() -> None:
+    """M wave 7-13 ms (3 ms phases, 1-4 mV) running into a slow wave 11-23 ms (6 ms phases, 0.6 mV,
+    the same in every sweep), then an H wave at 32-38 ms: the M window ends before the slow wave is
+    under way, and the M peak-to-peak is that of the sweep over the M wave's own span (7-13 ms)."""
+    fs = 10000.0
+    t = np.arange(-5.0, 60.0, 1000.0 / fs)
+    rng = np.random.default_rng(3)
+    sizes = np.linspace(1.0, 4.0, 8)
+    sweeps, expected = [], []
+    for size in sizes:
+        x = _biphasic(t, 7.0, 3.0, size) + _biphasic(t, 11.0, 6.0, 0.6) + _biphasic(t, 32.0, 3.0, 1.5)
+        expected.append(float(np.ptp(x[(t >= 7.0) & (t <= 13.0)])))
+        x += rng.normal(0.0, 0.005, t.size)
+        sweeps.append(Waveform(x, fs, "mV", stimulus_s=0.005))
+    m_win, h_win = find_windows(*stack_sweeps(sweeps))
+    assert m_win is not None and h_win is not None
+    assert m_win[0] < 7.0 and 13.0 < m_win[1] < 17.0
+    assert h_win[0] < 32.0 < 38.0 < h_win[1]
+    res = analyze_h_reflex(sweeps)
+    for s, ptp in zip(res.sweeps, expected, strict=True):
+        assert s.m_peak_to_peak_mv == pytest.approx(ptp, rel=0.03)
+
+
+def test_m_wave_peak_to_peak_stays_inside_the_given_window() -> None:
+    """A small M wave (0.2 mV phases at 7-13 ms) in a 5-14 ms window and a larger wave just after the
+    window (1 mV, positive first at 15 ms): the positive peak is looked for inside the window only."""
+    fs = 10000.0
+    t = np.arange(-5.0, 60.0, 1000.0 / fs)
+    x = _biphasic(t, 7.0, 3.0, 0.2) + _biphasic(t, 15.0, 1.5, -1.0)
+    sweep = Waveform(x + np.random.default_rng(1).normal(0.0, 0.004, t.size), fs, "mV", stimulus_s=0.005)
+    res = analyze_h_reflex([sweep], m_window_ms=(5.0, 14.0), h_window_ms=(30.0, 40.0))
+    assert res.sweeps[0].m_peak_to_peak_mv == pytest.approx(0.4, rel=0.05)

@@ -7,7 +7,11 @@ Method (sweeps aligned on the stimulus, in mV):
    peak)`` closer than 1 ms are merged, and each run's end is moved on while the profile stays
    above a third of that level (the slow last phase). The M window is the first run starting at
    least 1.5 ms after the stimulus; the H window is the run with the most activity starting at
-   least 2 ms after the M window and at least 15 ms after the stimulus. Each is widened by 1 ms.
+   least 2 ms after the M window and at least 15 ms after the stimulus. Each run then ends where
+   the slope profile (90th percentile over sweeps of the smoothed sweeps' absolute slope) last
+   exceeds 15 % of its steepest value within the run, so a slow wave running on from the M wave
+   (on real soleus sweeps, a 16–28 ms wave with a tenth of the M wave's slope) is not taken into
+   it. Each is widened by 1 ms.
 2. **M wave** — :func:`edxkit.ncs.markers.measure_sweep` inside the M window (onset latency,
    peak-to-peak).
 3. **H wave** — on each sweep smoothed with σ = 0.1 ms, relative to its mean level over the
@@ -46,6 +50,7 @@ Window = tuple[float, float]
 INTENSITY_KEYS = ("intensity_ma", "intensity", "stimulus_ma", "current_ma")
 _K_HIGH, _K_LOW, _MIN_RUN_MS = 6.0, 2.5, 0.5
 _BASE_MS, _GAP_MS = 2.5, 0.5
+_TAIL_SLOPE = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,13 +194,35 @@ def find_windows(t_ms: FloatArray, x: FloatArray, fs_hz: float) -> tuple[Window 
         return None, None
     highs = [r[0] for r in runs[1:]] + [act.size]
     runs = [(r[0], _extend(act, r[1], level / 3.0, hi)) for r, hi in zip(runs, highs, strict=True)]
-    m_run = runs[0]
+    slope = slope_profile(x, fs_hz)
+    m_run = _trim_slow_tail(slope, runs[0])
     m_win = (float(t_ms[m_run[0]]) - 1.0, float(t_ms[m_run[1] - 1]) + 1.0)
     later = [r for r in runs[1:] if t_ms[r[0]] >= max(m_win[1] + 2.0, 15.0)]
     if not later:
         return m_win, None
-    h_run = max(later, key=lambda r: float(act[r[0] : r[1]].sum()))
+    h_run = _trim_slow_tail(slope, max(later, key=lambda r: float(act[r[0] : r[1]].sum())))
     return m_win, (float(t_ms[h_run[0]]) - 1.0, float(t_ms[h_run[1] - 1]) + 1.0)
+
+
+def slope_profile(x: FloatArray, fs_hz: float) -> FloatArray:
+    """90th percentile over sweeps of the absolute slope (mV/ms) of the smoothed (σ 0.3 ms) sweeps."""
+    return np.asarray(
+        np.percentile(np.abs(np.gradient(_smooth(x, 0.3, fs_hz), axis=1)) * (fs_hz / 1000.0), 90, axis=0),
+        dtype=np.float64,
+    )
+
+
+def _trim_slow_tail(slope: FloatArray, run: tuple[int, int]) -> tuple[int, int]:
+    """End ``run`` where its slope last exceeds :data:`_TAIL_SLOPE` of the run's steepest slope.
+
+    An evoked wave's phases are steep; a slow wave after it (a movement artefact of the twitch, or
+    another muscle's slow potential) moves the rectified level as much but with a fraction of the slope,
+    and would otherwise be merged into the window and measured as part of the wave.
+    """
+    a, b = run
+    seg = slope[a:b]
+    steep = np.flatnonzero(seg > _TAIL_SLOPE * float(seg.max(initial=0.0)))
+    return (a, a + int(steep[-1]) + 1) if steep.size else run
 
 
 def _extend(act: FloatArray, stop: int, level: float, limit: int) -> int:

@@ -383,7 +383,9 @@ def _measure(
         end = float(t[-1])
     duration = end - start
     area = negative_area(t, sig.centered, start, end)
-    ppk = positive_peak_after(t, sig.centered, sig.smooth, end, max(3.0 * duration, 1.0))
+    # the positive phase is looked for within the search window (an H or F wave may follow it)
+    span = min(max(3.0 * duration, 1.0), prep.search_ms[1] - end)
+    ppk = positive_peak_after(t, sig.centered, sig.smooth, end, span) if span > 0 else None
     snr = 20.0 * math.log10(amplitude / sig.sigma) if amplitude > 0 and sig.sigma > 0 else None
     edited = onset_ms is not None or peak_ms is not None
     markers = SweepMarkers(
