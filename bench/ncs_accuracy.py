@@ -119,9 +119,10 @@ def _filtfilt_seconds(samples: np.ndarray, fs_hz: float, repeats: int = 3) -> fl
 
 def _timed(sim: EvokedSimulation, k: int, kind: str) -> tuple[SweepMarkers, float]:
     best, out = math.inf, None
+    ortho = bool(sim.summary.get("orthodromic", False))  # as a study file's ``direction`` says
     for _ in range(2):
         t0 = time.perf_counter()
-        out = measure_sweep(sim.sweeps[k], kind)  # type: ignore[arg-type]
+        out = measure_sweep(sim.sweeps[k], kind, orthodromic=ortho)  # type: ignore[arg-type]
         best = min(best, time.perf_counter() - t0)
     assert out is not None
     return out, best

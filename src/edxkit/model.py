@@ -174,6 +174,11 @@ class NerveStudy(_Strict):
     kind: StudyKind
     side: Side
     record: str | None = Field(default=None, description="recording site: a muscle for motor studies")
+    direction: Literal["antidromic", "orthodromic"] | None = Field(
+        default=None,
+        description="sensory studies: recording direction (default antidromic); an orthodromic SNAP, "
+        "recorded over the nerve trunk, starts with a larger initial positivity",
+    )
     sites: list[Site] = Field(min_length=1)
 
     @field_validator("record", mode="before")
@@ -186,6 +191,17 @@ class NerveStudy(_Strict):
             return normalize_muscle(text)
         except ValueError:
             return normalize_site(text)
+
+    @model_validator(mode="after")
+    def _direction_of_sensory_only(self) -> NerveStudy:
+        if self.direction is not None and self.kind != "sensory":
+            raise ValueError(f"direction applies to sensory studies only, not to a {self.kind} study")
+        return self
+
+    @property
+    def orthodromic(self) -> bool:
+        """A sensory study recorded orthodromically."""
+        return self.kind == "sensory" and self.direction == "orthodromic"
 
     @model_validator(mode="after")
     def _unique_sites(self) -> NerveStudy:

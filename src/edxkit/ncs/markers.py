@@ -34,7 +34,7 @@ from edxkit.dsp.baseline import noise_rms_from_differences
 from edxkit.dsp.filters import lowpass, noise_gain
 from edxkit.ncs.detect import Detection, detect_negative_phase
 from edxkit.ncs.fine import FineGrid, fine_grid
-from edxkit.ncs.kinds import SPECS, Kind, KindSpec
+from edxkit.ncs.kinds import Kind, KindSpec, spec_for
 from edxkit.ncs.onset import OnsetFit, fit_onset
 from edxkit.ncs.phase import (
     crossing_after,
@@ -167,6 +167,7 @@ def measure_sweep(
     onset_ms: float | None = None,
     peak_ms: float | None = None,
     window_ms: tuple[float, float] | None = None,
+    orthodromic: bool = False,
 ) -> SweepMarkers:
     """Measure the markers of one evoked sweep.
 
@@ -181,6 +182,9 @@ def measure_sweep(
         recomputed from them and ``source`` is ``"edited"``. One alone keeps the other automatic.
     window_ms : (float, float), optional
         Search only this interval (ms after the stimulus), e.g. the M wave of an F-wave sweep.
+    orthodromic : bool
+        Sensory: the SNAP was recorded orthodromically (over the nerve trunk, stimulated distally),
+        so it starts with a larger initial positivity (:data:`edxkit.ncs.kinds.ORTHODROMIC`).
 
     Returns
     -------
@@ -191,9 +195,12 @@ def measure_sweep(
     Raises
     ------
     ValueError
-        Unknown ``kind``, fewer than 8 finite samples, or a window outside the sweep.
+        Unknown ``kind``, ``orthodromic`` for a motor sweep, fewer than 8 finite samples, or a
+        window outside the sweep.
     """
-    return analyse_sweep(waveform, kind, onset_ms=onset_ms, peak_ms=peak_ms, window_ms=window_ms).markers
+    return analyse_sweep(
+        waveform, kind, onset_ms=onset_ms, peak_ms=peak_ms, window_ms=window_ms, orthodromic=orthodromic
+    ).markers
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,11 +243,10 @@ def analyse_sweep(
     onset_ms: float | None = None,
     peak_ms: float | None = None,
     window_ms: tuple[float, float] | None = None,
+    orthodromic: bool = False,
 ) -> SweepAnalysis:
     """:func:`measure_sweep` that also returns the baseline-corrected signals (for alignment)."""
-    if kind not in SPECS:
-        raise ValueError(f"kind must be 'motor' or 'sensory', got {kind!r}")
-    spec = SPECS[kind]
+    spec = spec_for(kind, orthodromic)
     prep = prepare(waveform, spec, window_ms)
     sig = _signals(prep, spec)
     units: Units = waveform.units
@@ -334,6 +340,7 @@ def _onset(
             spec.toe_range,
             spec.hidden_lobe,
             oversampling=factor,
+            toe_prior=spec.toe_prior,
         )
     if fit is None:
         fallback = crossing_before(t, sig.smooth, k, -0.1 * abs(amplitude))

@@ -83,7 +83,7 @@ def _site_result(
         kind: Kind = "motor" if nerve.kind == "motor" else "sensory"
         edits = site.markers
         onset, peak = (edits.onset_ms, edits.peak_ms) if edits else (None, None)
-        shown = analyse_sweep(sweep, kind, onset_ms=onset, peak_ms=peak)
+        shown = analyse_sweep(sweep, kind, onset_ms=onset, peak_ms=peak, orthodromic=nerve.orthodromic)
         analysis = shown if shown.markers.source == "auto" else None
         _apply_markers(res, shown.markers, sweep.units)
     _apply_entered(res, site)

@@ -172,6 +172,7 @@ def fit_onset(
     hidden_lobe: tuple[float, float, float] | None = None,
     *,
     oversampling: int = 1,
+    toe_prior: float | None = None,
 ) -> OnsetFit | None:
     """Onset of the response whose negative peak (of size ``amplitude``) is at sample ``k_peak``.
 
@@ -196,6 +197,9 @@ def fit_onset(
         Samples per recorded sample when ``centered`` is an interpolated (fine) grid: residual sums
         of squares then count every recorded sample ``oversampling`` times, and the threshold
         for an initial positivity is scaled to match.
+    toe_prior : float, optional
+        Orthodromic SNAPs: when no initial positivity stands out, the onset is ``t₃₀ − toe_prior·(t₈₀ −
+        t₃₀)`` (the positivity hidden in the noise leads the negative edge by about that much).
 
     Returns
     -------
@@ -226,7 +230,9 @@ def fit_onset(
     if edge is None:
         return None
     onset, zero = _model_times(edge.t0, edge.power, edge.coef, amplitude, t_top)
-    if not edge.lobe and hidden_lobe is not None:
+    if not edge.lobe and toe_prior is not None:
+        onset = t30 - toe_prior * scale
+    elif not edge.lobe and hidden_lobe is not None:
         onset -= hidden_lobe_lead_ms(scale, hidden_lobe)
     # a visible initial positivity may lead the negative edge by more than the physiological toe
     lowest = lo_bound - (toe_range[1] * scale if edge.lobe else 0.0)
