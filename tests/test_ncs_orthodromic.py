@@ -105,10 +105,12 @@ def _study(folder: Path, direction: str | None) -> Path:
 
 def test_the_study_files_direction_reaches_the_onset_marker(tmp_path: Path) -> None:
     truth = _orthodromic(5).truth[0]
-    onsets = {}
+    onsets, notes = {}, {}
     for direction in (None, "antidromic", "orthodromic"):
-        site = analyze_study(load_study(_study(tmp_path, direction))).ncs[0].sites[0]
-        onsets[direction] = site.onset_latency_ms
+        nerve = analyze_study(load_study(_study(tmp_path, direction))).ncs[0]
+        onsets[direction], notes[direction] = nerve.sites[0].onset_latency_ms, nerve.notes
+    assert any("orthodromic" in n for n in notes["orthodromic"])
+    assert not any("orthodromic" in n for n in notes[None] + notes["antidromic"])
     assert onsets["orthodromic"] is not None and onsets[None] is not None
     assert onsets[None] == onsets["antidromic"]
     assert onsets[None] - truth["onset_latency_ms"] > 0.1  # read as antidromic: late

@@ -29,6 +29,8 @@ class NcsSettings:
 def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -> NerveResult:
     """A motor or sensory study: per-site markers and limits, then segments with CB/TD flags."""
     result = NerveResult(nerve.nerve, nerve.kind, nerve.side, nerve.record)
+    if nerve.orthodromic:
+        result.notes.append("recorded orthodromically: onsets allow for the SNAP's initial positivity")
     units = "mV" if nerve.kind == "motor" else "uV"
     analyses: list[SweepAnalysis | None] = []
     for site in nerve.sites:
