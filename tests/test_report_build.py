@@ -27,7 +27,7 @@ def test_prolonged_median_motor_latency_is_flagged_with_its_limit_and_source() -
     motor = example_report().motor[0]
     assert motor.title == "Right median motor (APB)"
     cell = _cell(motor.sites, "Wrist", "onset_latency_ms")
-    assert cell.text == "4.84"
+    assert cell.text == "4.83"
     assert cell.abnormal
     assert cell.limit is not None and cell.limit.text == "≤ 4.4"
     assert cell.source == "auto"
@@ -67,7 +67,7 @@ def test_needle_table_shows_entered_findings_and_leaves_unassessed_blank() -> No
 
 def test_summary_names_each_abnormal_value_with_its_limit_and_the_pertinent_normals() -> None:
     summary = example_report().summary
-    assert "Right median motor (APB): wrist: onset latency 4.84 ms (normal ≤ 4.4)." in summary
+    assert "Right median motor (APB): wrist: onset latency 4.83 ms (normal ≤ 4.4)." in summary
     assert any("amplitude 12.0 µV (normal ≥ 20)" in s for s in summary)
     normal = next(s for s in summary if s.startswith("Normal nerve conduction"))
     assert "right ulnar motor (ADM)" in normal and "right ulnar sensory (digit 5)" in normal
@@ -81,7 +81,7 @@ def test_impression_items_carry_the_rule_and_evidence_in_words() -> None:
     item = impression.items[0]
     assert item.code == "median_neuropathy_wrist"
     assert item.rule == "cts_aaem_2002"
-    assert "Right median motor (APB), wrist: onset latency 4.84 ms (limit 4.4 ms)" in item.evidence
+    assert "Right median motor (APB), wrist: onset latency 4.83 ms (limit 4.4 ms)" in item.evidence
 
 
 def test_physician_impression_replaces_the_generated_text_and_is_marked_edited() -> None:

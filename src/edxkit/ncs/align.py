@@ -159,13 +159,13 @@ def align_analyses(d: SweepAnalysis, p: SweepAnalysis) -> LatencyDifference:
     if (
         md.response != "present"
         or mp.response != "present"
-        or md.onset_latency_ms is None
-        or mp.onset_latency_ms is None
+        or d.onset_for_alignment is None
+        or p.onset_for_alignment is None
         or not md.amplitude
         or not mp.amplitude
     ):
         return LatencyDifference(None, math.inf, "none")
-    onset_delta = mp.onset_latency_ms - md.onset_latency_ms
+    onset_delta = p.onset_for_alignment - d.onset_for_alignment
     fallback = LatencyDifference(onset_delta, math.inf, "onsets", onset_delta)
     fit = _fit(d, p)
     if fit is None:
@@ -180,10 +180,10 @@ def align_analyses(d: SweepAnalysis, p: SweepAnalysis) -> LatencyDifference:
 
 def _onset_spread(a: SweepAnalysis) -> float:
     """``(σ_smooth / amplitude)·(peak − onset latency)``: the onset's error scale, ms."""
-    m = a.markers
-    if not m.amplitude or m.peak_latency_ms is None or m.onset_latency_ms is None:
+    m, onset = a.markers, a.onset_for_alignment
+    if not m.amplitude or m.peak_latency_ms is None or onset is None:
         return math.inf
-    return a.sigma_smooth / m.amplitude * max(m.peak_latency_ms - m.onset_latency_ms, 0.0)
+    return a.sigma_smooth / m.amplitude * max(m.peak_latency_ms - onset, 0.0)
 
 
 def alignment_weight(d: SweepAnalysis, p: SweepAnalysis, se_ms: float, stretch: float) -> float:
@@ -193,7 +193,7 @@ def alignment_weight(d: SweepAnalysis, p: SweepAnalysis, se_ms: float, stretch: 
     variance ``ONSET_ERROR_SCALE²·(ρ_d² + ρ_p²)`` with ``ρ`` from :func:`_onset_spread`.
     """
     md = d.markers
-    rise_d = (md.peak_latency_ms or 0.0) - (md.onset_latency_ms or 0.0)
+    rise_d = (md.peak_latency_ms or 0.0) - (d.onset_for_alignment or 0.0)
     v_align = se_ms**2 + (STRETCH_MISMATCH * max(stretch - 1.0, 0.0) * max(rise_d, 0.0)) ** 2
     v_onsets = ONSET_ERROR_SCALE**2 * (_onset_spread(d) ** 2 + _onset_spread(p) ** 2)
     if not math.isfinite(v_onsets) or v_align <= 0.0:
@@ -205,13 +205,13 @@ def alignment_weight(d: SweepAnalysis, p: SweepAnalysis, se_ms: float, stretch: 
 
 def _edge(a: SweepAnalysis, level: float) -> tuple[float, float] | None:
     """Onset (ms) and the leading edge's crossing of ``level`` of the amplitude (ms)."""
-    m = a.markers
-    if m.onset_latency_ms is None or m.amplitude is None or a.peak_index < 1:
+    m, onset = a.markers, a.onset_for_alignment
+    if onset is None or m.amplitude is None or a.peak_index < 1:
         return None
     top = crossing_before(a.t_ms, a.smooth, a.peak_index, -level * m.amplitude)
-    if top is None or top <= m.onset_latency_ms:
+    if top is None or top <= onset:
         return None
-    return m.onset_latency_ms, top
+    return onset, top
 
 
 def _fit(d: SweepAnalysis, p: SweepAnalysis) -> tuple[float, float, float, float, float] | None:

@@ -223,6 +223,10 @@ class SweepAnalysis:
         Start of the searched interval (after the artifact pulse), ms.
     peak_index : int
         Sample of the negative peak (-1 when absent).
+    fitted_onset_ms : float, optional
+        The onset as the leading-edge fit placed it, before a toe prior moved it (CMAPs,
+        :data:`edxkit.ncs.kinds.SPECS`); the segment alignment (:mod:`edxkit.ncs.align`) is
+        calibrated on it. None when the response is absent.
     """
 
     markers: SweepMarkers
@@ -234,6 +238,12 @@ class SweepAnalysis:
     fs_hz: float
     earliest_ms: float
     peak_index: int
+    fitted_onset_ms: float | None = None
+
+    @property
+    def onset_for_alignment(self) -> float | None:
+        """:attr:`fitted_onset_ms`, or the marker's onset when there is none."""
+        return self.fitted_onset_ms if self.fitted_onset_ms is not None else self.markers.onset_latency_ms
 
 
 def analyse_sweep(
@@ -262,7 +272,7 @@ def analyse_sweep(
             detection_z=sig.detection.z,
         )
     else:
-        markers, k = _measure(prep, spec, sig, units, onset_ms, peak_ms)
+        markers, k, fitted = _measure(prep, spec, sig, units, onset_ms, peak_ms)
     return SweepAnalysis(
         markers,
         prep.t_ms,
@@ -273,6 +283,7 @@ def analyse_sweep(
         prep.fs_hz,
         prep.search_ms[0],
         k,
+        fitted if markers.response == "present" else None,
     )
 
 
@@ -316,8 +327,9 @@ def _onset(
     amplitude: float,
     onset_ms: float | None,
     fine: FineGrid | None,
-) -> tuple[float, float, float]:
-    """Onset (ms), negative-phase start (ms) and initial-positivity height (units).
+) -> tuple[float, float, float, float]:
+    """Onset (ms), negative-phase start (ms), initial-positivity height (units) and the fitted onset
+    before any toe prior (ms; :attr:`SweepAnalysis.fitted_onset_ms`).
 
     The leading edge is fitted on ``fine`` (the interpolated grid of a slow sweep) when given.
     """
@@ -341,15 +353,16 @@ def _onset(
             spec.hidden_lobe,
             oversampling=factor,
             toe_prior=spec.toe_prior,
+            toe_shrinkage=spec.toe_shrinkage,
         )
     if fit is None:
         fallback = crossing_before(t, sig.smooth, k, -0.1 * abs(amplitude))
         auto = fallback if fallback is not None else float(t[max(k - 1, 0)])
         fit = OnsetFit(auto, auto, 0.0, auto, 1.0)
     if onset_ms is None:
-        return fit.onset_ms, fit.negative_start_ms, fit.positive_lobe
+        return fit.onset_ms, fit.negative_start_ms, fit.positive_lobe, fit.fitted
     start = onset_ms if fit.negative_start_ms <= fit.onset_ms else max(onset_ms, fit.negative_start_ms)
-    return float(onset_ms), float(start), fit.positive_lobe
+    return float(onset_ms), float(start), fit.positive_lobe, float(onset_ms)
 
 
 def _initially_positive(prep: Prepared, sig: _Signals, onset: float, start: float, amplitude: float) -> bool:
@@ -368,8 +381,9 @@ def _measure(
     units: Units,
     onset_ms: float | None,
     peak_ms: float | None,
-) -> tuple[SweepMarkers, int]:
-    """Markers of a present (or user-marked) response, and the sample of its negative peak."""
+) -> tuple[SweepMarkers, int, float]:
+    """Markers of a present (or user-marked) response, the sample of its negative peak and the fitted
+    onset before any toe prior (ms)."""
     t = prep.t_ms
     notes = list(prep.notes)
     k, t_peak, value, fine = _choose_peak(prep, spec, sig, onset_ms, peak_ms)
@@ -379,9 +393,10 @@ def _measure(
         # an edited peak keeps the auto onset
         k_on, _, auto_value, fine = _choose_peak(prep, spec, sig, None, None)
         amp_on = -auto_value
-    onset, start, _lobe = _onset(prep, spec, sig, k_on, amp_on, onset_ms, fine)
+    onset, start, _lobe, fitted = _onset(prep, spec, sig, k_on, amp_on, onset_ms, fine)
     if onset_ms is None and onset >= t_peak:
         onset = start = float(t_peak - prep.dt_ms)
+    fitted = min(fitted, float(t_peak - prep.dt_ms)) if onset_ms is None else fitted
     if _initially_positive(prep, sig, onset, start, amplitude):
         notes.append("initial positive deflection")
     end = zero_crossing_after(t, sig.centered, sig.smooth, k, max(amplitude, 0.0))
@@ -413,4 +428,4 @@ def _measure(
         negative_start_ms=start,
         detection_z=sig.detection.z,
     )
-    return markers, k
+    return markers, k, fitted

@@ -15,6 +15,7 @@ at the later of that and the curve's zero crossing (end of an initial positivity
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,9 @@ class OnsetFit:
         Height of the fitted initial positivity, in the sweep's units (0 when none).
     t0_ms, power : float
         Fitted take-off time (ms) and power of the edge model.
+    fitted_ms : float, optional
+        The onset as the edge fit placed it, before the toe prior (``toe_shrinkage``) moved it;
+        ``onset_ms`` when there is none.
     """
 
     onset_ms: float
@@ -74,6 +78,11 @@ class OnsetFit:
     positive_lobe: float
     t0_ms: float
     power: float
+    fitted_ms: float | None = None
+
+    @property
+    def fitted(self) -> float:
+        return self.onset_ms if self.fitted_ms is None else self.fitted_ms
 
 
 def _sse_grid(t: FloatArray, y: FloatArray, t0: FloatArray, p: float) -> tuple[FloatArray, FloatArray]:
@@ -173,6 +182,7 @@ def fit_onset(
     *,
     oversampling: int = 1,
     toe_prior: float | None = None,
+    toe_shrinkage: tuple[float, float, float] | None = None,
 ) -> OnsetFit | None:
     """Onset of the response whose negative peak (of size ``amplitude``) is at sample ``k_peak``.
 
@@ -200,6 +210,8 @@ def fit_onset(
     toe_prior : float, optional
         Orthodromic SNAPs: when no initial positivity stands out, the onset is ``t₃₀ − toe_prior·(t₈₀ −
         t₃₀)`` (the positivity hidden in the noise leads the negative edge by about that much).
+    toe_shrinkage : (float, float, float), optional
+        CMAPs: ``(median, sd, c)`` of a prior on the toe; see :func:`shrink_toe`.
 
     Returns
     -------
@@ -236,8 +248,34 @@ def fit_onset(
         onset -= hidden_lobe_lead_ms(scale, hidden_lobe)
     # a visible initial positivity may lead the negative edge by more than the physiological toe
     lowest = lo_bound - (toe_range[1] * scale if edge.lobe else 0.0)
-    onset = min(max(onset, lowest), hi_bound)
-    return OnsetFit(onset, max(onset, zero), _lobe_height(edge), edge.t0, edge.power)
+    onset = fitted = min(max(onset, lowest), hi_bound)
+    if toe_shrinkage is not None and not edge.lobe:
+        toe = shrink_toe((t30 - onset) / scale, sigma_smooth / amplitude, toe_shrinkage)
+        onset = t30 - toe * scale
+    return OnsetFit(onset, max(onset, zero), _lobe_height(edge), edge.t0, edge.power, fitted)
+
+
+def shrink_toe(measured: float, noise_ratio: float, prior: tuple[float, float, float]) -> float:
+    """The toe ``(t₃₀ − onset)/(t₈₀ − t₃₀)`` combined with its prior by inverse-variance weighting.
+
+    The fitted toe of a noisy edge scatters, and more the noisier it is, while the toes of real
+    responses keep within a narrow range: the estimate is the weighted mean of the measurement and the
+    prior median (the posterior mean for Gaussian prior and error; e.g. Gelman et al., *Bayesian Data
+    Analysis*, §2.5), ``w = 1/(1 + (s_m/s_p)²)``, with the measurement's SD ``s_m = c·√(σ_smooth/A)``.
+
+    Parameters
+    ----------
+    measured : float
+        Toe of the fitted onset.
+    noise_ratio : float
+        Smoothed noise rms over the negative-peak amplitude.
+    prior : (float, float, float)
+        ``(median, sd, c)``: the prior median and SD of the toe and the measurement-error coefficient.
+    """
+    median, prior_sd, coef = prior
+    sd = coef * math.sqrt(max(noise_ratio, 0.0))
+    w = 1.0 / (1.0 + (sd / prior_sd) ** 2)
+    return w * measured + (1.0 - w) * median
 
 
 def _lobe_height(edge: _Edge) -> float:
