@@ -20,8 +20,9 @@ Steps (as in EMGlab, McGill et al. 2005, and DQEMG, Stashuk 1999/2001):
    (:func:`.variants.join_sparse`); recovery of firings that fill gaps of an accepted train from rejected
    templates of similar shape (:mod:`.absorb`) and, by a local refit with the unit's own template, from any
    rejected template or from another accepted unit whose train does not need them (:mod:`.reassign`);
-   rejected groups are tested again once those firings are gone; clean averaged templates from the
-   band-passed signal (:mod:`.units`);
+   rejected groups are tested again once those firings are gone; the discharges an accepted train still
+   misses are searched for in the residual where its firing pattern expects them, with a lower detection
+   bar there (:mod:`.gapfill`); clean averaged templates from the band-passed signal (:mod:`.units`);
 6. a second detection pass on a lower band (400 Hz high-pass) over the residual left once the matched
    discharges are subtracted there: slow MUAPs (e.g. distant or myopathic-remodelled fibres) whose 1 kHz spike
    stays below the threshold are detected, clustered and matched on that band, and their units are added
@@ -48,6 +49,7 @@ from edxkit.emg.decompose.detect import (
     spike_signal,
     threshold_uv,
 )
+from edxkit.emg.decompose.gapfill import fill_gaps
 from edxkit.emg.decompose.match import Events, MatchTemplate, peel, placement
 from edxkit.emg.decompose.reassign import reassign
 from edxkit.emg.decompose.result import DecomposedUnit, Decomposition
@@ -66,6 +68,7 @@ SAME_FIRING_S = 0.0005
 SPLIT_ROUNDS = 1
 JOIN_SPARSE = True
 REASSIGN = True
+GAPFILL = True
 
 
 def _candidates(
@@ -233,6 +236,9 @@ def _units(sig: Signals, templates: list[MatchTemplate], events: Events) -> tupl
     kept = absorb([g for g, o in zip(groups, ok, strict=True) if o], rejected, templates, ref)
     if REASSIGN:
         kept, rejected, resid = reassign(kept, rejected, templates, ref, sig.resid, sig.fs_hz)
+        sig = replace(sig, resid=resid)
+    if GAPFILL:
+        kept, resid = fill_gaps(kept, templates, ref, sig.resid, sig.noise_uv)
         sig = replace(sig, resid=resid)
     groups = [prune(g, ref) for g in kept]
     rest = [prune(g, ref) for g in rejected]

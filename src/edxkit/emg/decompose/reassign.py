@@ -14,7 +14,11 @@ these discharges apart; the firing pattern can. A discharge is given to an accep
   amplitude in [:data:`.match.A_MIN`, :data:`.match.A_MAX`] and removes at least :data:`MIN_EXPLAINED` of
   the energy that the discharge's own template removed (and :data:`.match.ETA` of its own energy);
 * when the discharge belongs to another accepted unit, that unit's train does not need it (its neighbours
-  are at most :data:`REDUNDANT_ISI` median ISIs apart), and the new fit is at least as good as the old one.
+  are at most :data:`REDUNDANT_ISI` median ISIs apart: the firing sits inside one of its intervals, not in
+  a slot of its rhythm), and the new fit removes at least :data:`FROM_ACCEPTED` of the energy the old one
+  removed. With the rhythm evidence on both sides (a gap in one train, an intruder in the other) the
+  shape need not be the better fit: units of similar spike shape fit each other's discharges about
+  equally well.
 
 The residual is updated with every reassignment (own template added back, new one subtracted). Rejected
 groups that have given discharges away are tested again: what remains of a mixed template after the
@@ -35,7 +39,8 @@ IntArray = NDArray[np.int64]
 
 SEARCH_MS = 0.3
 MIN_EXPLAINED = 0.6
-REDUNDANT_ISI = 1.3
+REDUNDANT_ISI = 1.6
+FROM_ACCEPTED = 0.6
 
 
 def _window(r: FloatArray, start: int, size: int) -> FloatArray | None:
@@ -87,10 +92,18 @@ def _add(r: FloatArray, tpl: MatchTemplate, start: int, frac: float, sign: float
 
 
 def _redundant(times: FloatArray, i: int, m: float) -> bool:
-    """Whether firing ``i`` of the sorted train could leave it without opening a gap."""
+    """Whether firing ``i`` of the sorted train could leave it without opening a gap, and is the intruder
+    of its closest pair: without it the train's interval is nearer the median ISI ``m`` than without its
+    nearer neighbour (of two firings too close, the one off the rhythm)."""
     if i == 0 or i == times.size - 1:
         return False
-    return float(times[i + 1] - times[i - 1]) <= REDUNDANT_ISI * m
+    if float(times[i + 1] - times[i - 1]) > REDUNDANT_ISI * m:
+        return False
+    q = i - 1 if times[i] - times[i - 1] < times[i + 1] - times[i] else i + 1
+    if q == 0 or q == times.size - 1:
+        return True
+    without_q = float(times[q + 1] - times[q - 1])
+    return abs(float(times[i + 1] - times[i - 1]) - m) <= abs(without_q - m)
 
 
 def reassign(
@@ -186,7 +199,7 @@ def reassign(
                     or not _redundant(t_own, k_own, medians[g_own])
                 ):
                     continue
-            best = try_fit(j, own_templates, 1.0 if g_own < n_acc else MIN_EXPLAINED)
+            best = try_fit(j, own_templates, FROM_ACCEPTED if g_own < n_acc else MIN_EXPLAINED)
             if best is None:
                 continue
             _, start, frac, amp, ta = best
