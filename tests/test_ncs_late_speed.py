@@ -34,7 +34,8 @@ FS = st.sampled_from([3000.0, 10000.0, 20000.0, 48000.0])
 def _ref_exp_continuation(c: np.ndarray, a: int, b: int, fs_hz: float) -> np.ndarray:
     x = (np.arange(c.size) - b) * (1000.0 / fs_hz)
     taus = np.geomspace(0.5, 30.0, 30)
-    design = np.stack(np.broadcast_arrays(1.0, np.exp(-x[None, :] / taus[:, None]), x[None, :]), axis=-1)
+    decay = np.exp(-(x[None, :] - x[a]) / taus[:, None])  # exp(−t/τ) scaled to 1 at the first fitted sample
+    design = np.stack(np.broadcast_arrays(1.0, decay, x[None, :]), axis=-1)
     coef = np.linalg.pinv(design[:, a:b]) @ c[a:b]
     sse = np.sum((np.einsum("kij,kj->ki", design[:, a:b], coef) - c[a:b]) ** 2, axis=1)
     best = int(np.argmin(sse))
@@ -174,7 +175,19 @@ def test_exp_continuation_from_cached_designs_equals_the_full_design_fit(
     c = rng.uniform(-3, 3) * np.exp(-t / rng.uniform(0.5, 20)) + rng.normal(scale=0.01, size=n)
     b = data.draw(st.integers(5, n - 1))
     a = data.draw(st.integers(0, b - 5))
-    assert np.array_equal(_exp_continuation(c, a, b, fs), _ref_exp_continuation(c, a, b, fs))
+    got = _exp_continuation(c, a, b, fs)
+    assert np.all(np.isfinite(got))
+    assert np.array_equal(got, _ref_exp_continuation(c, a, b, fs))
+
+
+def test_exp_continuation_of_a_long_window_at_3_khz_is_finite() -> None:
+    """A 1065-sample window at 3 kHz (355 ms; exp(355/0.5) overflowed the unscaled decay column)."""
+    rng = np.random.default_rng(0)
+    t = np.arange(1066) / 3000.0 * 1000.0
+    c = 0.8 * np.exp(-t / 5.0) + rng.normal(scale=0.01, size=t.size)
+    got = _exp_continuation(c, 0, 1065, 3000.0)
+    assert np.all(np.isfinite(got))
+    assert np.array_equal(got, _ref_exp_continuation(c, 0, 1065, 3000.0))
 
 
 @settings(max_examples=60, deadline=None)

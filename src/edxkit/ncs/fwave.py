@@ -521,7 +521,8 @@ def _exp_continuation(c: FloatArray, a: int, b: int, fs_hz: float) -> FloatArray
     sse = np.sum((np.einsum("kij,kj->ki", design, coef) - c[a:b]) ** 2, axis=1)
     best = int(np.argmin(sse))
     x = (np.arange(b, c.size) - b) * (1000.0 / fs_hz)
-    tail = np.stack(np.broadcast_arrays(1.0, np.exp(-x / taus[best]), x), axis=-1)
+    start = -(b - a) * (1000.0 / fs_hz)
+    tail = np.stack(np.broadcast_arrays(1.0, np.exp(-(x - start) / taus[best]), x), axis=-1)
     out = c.copy()
     out[b:] = tail @ coef[best]
     return out
@@ -529,10 +530,16 @@ def _exp_continuation(c: FloatArray, a: int, b: int, fs_hz: float) -> FloatArray
 
 @functools.lru_cache(maxsize=16)
 def _exp_design(length: int, fs_hz: float) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """τ grid, design matrices (τ × ``length`` × 3) over t = −length … −1 samples, and their pinv."""
+    """τ grid, design matrices (τ × ``length`` × 3) over t = −length … −1 samples, and their pinv.
+
+    The decay column is ``exp(−(t − t₀)/τ)`` with ``t₀`` the first fitted sample (1 there, falling): the
+    same model as ``exp(−t/τ)``, whose values at ``t₀`` overflow a float for long windows at short τ
+    (``exp(710)``: a 355-ms window at τ = 0.5 ms) and made the continuation NaN.
+    """
     x = (np.arange(length) - length) * (1000.0 / fs_hz)
     taus = np.geomspace(0.5, 30.0, 30)
-    design = np.stack(np.broadcast_arrays(1.0, np.exp(-x[None, :] / taus[:, None]), x[None, :]), axis=-1)
+    decay = np.exp(-(x[None, :] - x[0]) / taus[:, None])
+    design = np.stack(np.broadcast_arrays(1.0, decay, x[None, :]), axis=-1)
     inverse = np.linalg.pinv(design)
     for v in (taus, design, inverse):
         v.flags.writeable = False

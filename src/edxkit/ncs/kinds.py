@@ -46,10 +46,17 @@ class KindSpec:
         stands out of the noise (see :data:`ORTHODROMIC`).
     toe_shrinkage : (float, float, float), optional
         CMAPs: ``(median, sd, c)`` of the toe prior the fitted toe is shrunk to
-        (:func:`edxkit.ncs.onset.shrink_toe`). Measured on simulated CMAPs of every nerve and
+        (:func:`edxkit.ncs.onset.shrink_to_prior`). Measured on simulated CMAPs of every nerve and
         pathology (tuning seeds 10 000+, 371 sweeps at ≥ 15 dB): true toe median 0.71, IQR 0.63–0.86
         (SD ≈ IQR/1.35 = 0.17); the SD of the fitted toe's error rises as ≈ 0.9·√(σ_smooth/A)
         (0.05 at σ/A = 0.005, 0.11 at 0.015, 0.19 at 0.03, 0.24 at 0.06).
+    lead_shrinkage : (float, float, float), optional
+        SNAPs: ``(median, sd, c)`` (ms) of the prior on the lead ``t₃₀ − onset``, which for SNAPs is
+        nearly constant whatever the edge time (their toe falls from 1.48 at t₈₀ − t₃₀ < 0.2 ms to 0.65
+        above 0.4 ms, the product stays 0.26–0.33 ms). Antidromic SNAPs without a visible initial
+        positivity (183 sweeps at ≥ 15 dB, tuning seeds 10 000+): lead median 0.273 ms, IQR
+        0.244–0.312 (SD 0.05 ms); the fitted lead's error SD ≈ 0.45·√(σ_smooth/A) ms (0.035 at
+        σ/A ≤ 0.016, 0.075 at 0.02–0.045, 0.12 above). Applied after the hidden-lobe lead.
     """
 
     cutoff_hz: float
@@ -62,6 +69,7 @@ class KindSpec:
     fine_peak_below_hz: float = 9000.0
     toe_prior: float | None = None
     toe_shrinkage: tuple[float, float, float] | None = None
+    lead_shrinkage: tuple[float, float, float] | None = None
 
 
 SPECS: dict[str, KindSpec] = {
@@ -80,6 +88,7 @@ SPECS: dict[str, KindSpec] = {
         toe_range=(0.45, 2.4),
         hidden_lobe=(0.6, 0.2, 0.26),
         fine_below_hz=12000.0,
+        lead_shrinkage=(0.273, 0.05, 0.45),
     ),
 }
 
@@ -90,7 +99,9 @@ SPECS: dict[str, KindSpec] = {
 #: noise the negative edge alone cannot say how far it leads, so the onset is put at the median toe of
 #: the orthodromic SNAPs whose positivity was not seen (``toe_prior``) instead of the antidromic
 #: hidden-lobe lead (calibrated on tuning seeds, bench/RESULTS.md "Orthodromic SNAP onsets").
-ORTHODROMIC = replace(SPECS["sensory"], toe_range=(1.3, 2.4), hidden_lobe=None, toe_prior=1.8)
+ORTHODROMIC = replace(
+    SPECS["sensory"], toe_range=(1.3, 2.4), hidden_lobe=None, toe_prior=1.8, lead_shrinkage=None
+)
 
 
 def spec_for(kind: str, orthodromic: bool = False) -> KindSpec:

@@ -354,6 +354,7 @@ def _onset(
             oversampling=factor,
             toe_prior=spec.toe_prior,
             toe_shrinkage=spec.toe_shrinkage,
+            lead_shrinkage=spec.lead_shrinkage,
         )
     if fit is None:
         fallback = crossing_before(t, sig.smooth, k, -0.1 * abs(amplitude))

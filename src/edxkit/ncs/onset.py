@@ -183,6 +183,7 @@ def fit_onset(
     oversampling: int = 1,
     toe_prior: float | None = None,
     toe_shrinkage: tuple[float, float, float] | None = None,
+    lead_shrinkage: tuple[float, float, float] | None = None,
 ) -> OnsetFit | None:
     """Onset of the response whose negative peak (of size ``amplitude``) is at sample ``k_peak``.
 
@@ -211,7 +212,9 @@ def fit_onset(
         Orthodromic SNAPs: when no initial positivity stands out, the onset is ``t₃₀ − toe_prior·(t₈₀ −
         t₃₀)`` (the positivity hidden in the noise leads the negative edge by about that much).
     toe_shrinkage : (float, float, float), optional
-        CMAPs: ``(median, sd, c)`` of a prior on the toe; see :func:`shrink_toe`.
+        CMAPs: ``(median, sd, c)`` of a prior on the toe; see :func:`shrink_to_prior`.
+    lead_shrinkage : (float, float, float), optional
+        SNAPs: ``(median, sd, c)`` (ms) of a prior on the lead ``t₃₀ − onset``; see :func:`shrink_to_prior`.
 
     Returns
     -------
@@ -250,27 +253,30 @@ def fit_onset(
     lowest = lo_bound - (toe_range[1] * scale if edge.lobe else 0.0)
     onset = fitted = min(max(onset, lowest), hi_bound)
     if toe_shrinkage is not None and not edge.lobe:
-        toe = shrink_toe((t30 - onset) / scale, sigma_smooth / amplitude, toe_shrinkage)
-        onset = t30 - toe * scale
+        onset = t30 - scale * shrink_to_prior((t30 - onset) / scale, sigma_smooth / amplitude, toe_shrinkage)
+    elif lead_shrinkage is not None and not edge.lobe:
+        onset = t30 - shrink_to_prior(t30 - onset, sigma_smooth / amplitude, lead_shrinkage)
+        onset = min(max(onset, lowest), hi_bound)
     return OnsetFit(onset, max(onset, zero), _lobe_height(edge), edge.t0, edge.power, fitted)
 
 
-def shrink_toe(measured: float, noise_ratio: float, prior: tuple[float, float, float]) -> float:
-    """The toe ``(t₃₀ − onset)/(t₈₀ − t₃₀)`` combined with its prior by inverse-variance weighting.
+def shrink_to_prior(measured: float, noise_ratio: float, prior: tuple[float, float, float]) -> float:
+    """A leading-edge measure combined with its prior by inverse-variance weighting.
 
-    The fitted toe of a noisy edge scatters, and more the noisier it is, while the toes of real
-    responses keep within a narrow range: the estimate is the weighted mean of the measurement and the
-    prior median (the posterior mean for Gaussian prior and error; e.g. Gelman et al., *Bayesian Data
-    Analysis*, §2.5), ``w = 1/(1 + (s_m/s_p)²)``, with the measurement's SD ``s_m = c·√(σ_smooth/A)``.
+    The toe ``(t₃₀ − onset)/(t₈₀ − t₃₀)`` (CMAPs) or the lead ``t₃₀ − onset`` (SNAPs, ms) of a fitted
+    onset scatters, and more the noisier the edge, while real responses keep it within a narrow
+    range: the estimate is the weighted mean of the measurement and the prior median (the posterior
+    mean for Gaussian prior and error; e.g. Gelman et al., *Bayesian Data Analysis*, §2.5),
+    ``w = 1/(1 + (s_m/s_p)²)``, with the measurement's SD ``s_m = c·√(σ_smooth/A)``.
 
     Parameters
     ----------
     measured : float
-        Toe of the fitted onset.
+        Toe or lead of the fitted onset.
     noise_ratio : float
         Smoothed noise rms over the negative-peak amplitude.
     prior : (float, float, float)
-        ``(median, sd, c)``: the prior median and SD of the toe and the measurement-error coefficient.
+        ``(median, sd, c)``: the prior median and SD, and the measurement-error coefficient.
     """
     median, prior_sd, coef = prior
     sd = coef * math.sqrt(max(noise_ratio, 0.0))
