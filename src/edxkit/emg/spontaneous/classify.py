@@ -3,7 +3,8 @@
 The rules, in order (shape first, then firing pattern):
 
 * **Identical repeating potentials at a constant interval** (intervals equal within 0.2 ms apart from missed
-  discharges, ≥ 5 Hz) → complex repetitive discharge, whatever the shape (checked first: end-plate spikes
+  discharges, ≥ 5 Hz — the rate of the base interval, not the mean rate of a group that holds only some of
+  the discharges) → complex repetitive discharge, whatever the shape (checked first: end-plate spikes
   and fibrillations never fire with a sub-millisecond constant interval). A constant interval below 5 Hz is
   no spontaneous generator of clinical.md §3.1: it is the beat of two fast constant trains whose
   superimposed potentials recur together; such a train is left untyped (``""``) and dropped.
@@ -87,7 +88,9 @@ def classify_train(shape: Shape, firing: Firing) -> tuple[str, str]:
     """(type, kind) of a train (see the module docstring); type ``""`` when the train is not a generator."""
     cls = shape_class(shape)
     if firing.constant_isi:  # a constant interval is a CRD whatever the shape (end-plate firing is irregular)
-        return ("complex_repetitive", "") if firing.rate_hz >= CRD_MIN_RATE_HZ else ("", "")
+        base = firing.constant_base_s
+        rate = 1.0 / base if base > 0.0 else firing.rate_hz  # the generator's rate, missed discharges aside
+        return ("complex_repetitive", "") if rate >= CRD_MIN_RATE_HZ else ("", "")
     if cls.startswith("end_plate"):
         slow = cls == "end_plate_spike" and firing.rate_hz < END_PLATE_MIN_HZ
         return ("", "") if slow else ("end_plate", cls)
