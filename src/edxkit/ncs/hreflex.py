@@ -156,10 +156,19 @@ class HReflexResult:
 # --- windows -------------------------------------------------------------------------------------
 
 
+def _smoothed(t_ms: FloatArray, x: FloatArray, fs_hz: float) -> FloatArray:
+    """The sweeps minus their median level after 2 ms, smoothed (σ 0.3 ms)."""
+    base = np.median(x[:, t_ms > 2.0] if np.any(t_ms > 2.0) else x, axis=1, keepdims=True)
+    return _smooth(x - base, 0.3, fs_hz)
+
+
+def _p90(values: FloatArray) -> FloatArray:
+    return np.asarray(np.percentile(values, 90, axis=0), dtype=np.float64)
+
+
 def activity_profile(t_ms: FloatArray, x: FloatArray, fs_hz: float) -> FloatArray:
     """90th percentile over sweeps of the smoothed, rectified, baseline-removed sweeps (mV)."""
-    base = np.median(x[:, t_ms > 2.0] if np.any(t_ms > 2.0) else x, axis=1, keepdims=True)
-    return np.asarray(np.percentile(np.abs(_smooth(x - base, 0.3, fs_hz)), 90, axis=0), dtype=np.float64)
+    return _p90(np.abs(_smoothed(t_ms, x, fs_hz)))
 
 
 def _runs(t_ms: FloatArray, active: NDArray[np.bool_], merge_ms: float) -> list[tuple[int, int]]:
@@ -186,7 +195,8 @@ def find_windows(t_ms: FloatArray, x: FloatArray, fs_hz: float) -> tuple[Window 
     fs_hz : float
         Sampling rate.
     """
-    act = activity_profile(t_ms, x, fs_hz)
+    smoothed = _smoothed(t_ms, x, fs_hz)
+    act = _p90(np.abs(smoothed))
     late = act[t_ms > 2.0] if np.any(t_ms > 2.0) else act
     level = max(6.0 * float(np.percentile(late, 20)), 0.08 * float(late.max(initial=0.0)))
     runs = [r for r in _runs(t_ms, (act > level) & (t_ms >= 1.5), 1.0) if t_ms[r[0]] >= 1.5]
@@ -194,7 +204,8 @@ def find_windows(t_ms: FloatArray, x: FloatArray, fs_hz: float) -> tuple[Window 
         return None, None
     highs = [r[0] for r in runs[1:]] + [act.size]
     runs = [(r[0], _extend(act, r[1], level / 3.0, hi)) for r, hi in zip(runs, highs, strict=True)]
-    slope = slope_profile(x, fs_hz)
+    # the slope profile: 90th percentile over sweeps of their absolute slope (mV/ms)
+    slope = _p90(np.abs(np.gradient(smoothed, axis=1)) * (fs_hz / 1000.0))
     m_run = _trim_slow_tail(slope, runs[0])
     m_win = (float(t_ms[m_run[0]]) - 1.0, float(t_ms[m_run[1] - 1]) + 1.0)
     later = [r for r in runs[1:] if t_ms[r[0]] >= max(m_win[1] + 2.0, 15.0)]
@@ -202,14 +213,6 @@ def find_windows(t_ms: FloatArray, x: FloatArray, fs_hz: float) -> tuple[Window 
         return m_win, None
     h_run = _trim_slow_tail(slope, max(later, key=lambda r: float(act[r[0] : r[1]].sum())))
     return m_win, (float(t_ms[h_run[0]]) - 1.0, float(t_ms[h_run[1] - 1]) + 1.0)
-
-
-def slope_profile(x: FloatArray, fs_hz: float) -> FloatArray:
-    """90th percentile over sweeps of the absolute slope (mV/ms) of the smoothed (σ 0.3 ms) sweeps."""
-    return np.asarray(
-        np.percentile(np.abs(np.gradient(_smooth(x, 0.3, fs_hz), axis=1)) * (fs_hz / 1000.0), 90, axis=0),
-        dtype=np.float64,
-    )
 
 
 def _trim_slow_tail(slope: FloatArray, run: tuple[int, int]) -> tuple[int, int]:

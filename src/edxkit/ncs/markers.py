@@ -261,7 +261,7 @@ def analyse_sweep(
     sig = _signals(prep, spec)
     units: Units = waveform.units
     edited = onset_ms is not None or peak_ms is not None
-    k = -1
+    k, fitted = -1, None  # the sample of the peak and the fitted onset, when a response is measured
     if not sig.detection.present and not edited:
         markers = SweepMarkers(
             "absent",
@@ -283,7 +283,7 @@ def analyse_sweep(
         prep.fs_hz,
         prep.search_ms[0],
         k,
-        fitted if markers.response == "present" else None,
+        fitted,
     )
 
 
@@ -359,9 +359,9 @@ def _onset(
     if fit is None:
         fallback = crossing_before(t, sig.smooth, k, -0.1 * abs(amplitude))
         auto = fallback if fallback is not None else float(t[max(k - 1, 0)])
-        fit = OnsetFit(auto, auto, 0.0, auto, 1.0)
+        fit = OnsetFit(auto, auto, 0.0, auto, 1.0, auto)
     if onset_ms is None:
-        return fit.onset_ms, fit.negative_start_ms, fit.positive_lobe, fit.fitted
+        return fit.onset_ms, fit.negative_start_ms, fit.positive_lobe, fit.fitted_ms
     start = onset_ms if fit.negative_start_ms <= fit.onset_ms else max(onset_ms, fit.negative_start_ms)
     return float(onset_ms), float(start), fit.positive_lobe, float(onset_ms)
 
@@ -395,9 +395,10 @@ def _measure(
         k_on, _, auto_value, fine = _choose_peak(prep, spec, sig, None, None)
         amp_on = -auto_value
     onset, start, _lobe, fitted = _onset(prep, spec, sig, k_on, amp_on, onset_ms, fine)
-    if onset_ms is None and onset >= t_peak:
-        onset = start = float(t_peak - prep.dt_ms)
-    fitted = min(fitted, float(t_peak - prep.dt_ms)) if onset_ms is None else fitted
+    if onset_ms is None:  # an automatic onset lies before the peak, as fitted or not
+        fitted = min(fitted, float(t_peak - prep.dt_ms))
+        if onset >= t_peak:
+            onset = start = float(t_peak - prep.dt_ms)
     if _initially_positive(prep, sig, onset, start, amplitude):
         notes.append("initial positive deflection")
     end = zero_crossing_after(t, sig.centered, sig.smooth, k, max(amplitude, 0.0))

@@ -68,9 +68,9 @@ class OnsetFit:
         Height of the fitted initial positivity, in the sweep's units (0 when none).
     t0_ms, power : float
         Fitted take-off time (ms) and power of the edge model.
-    fitted_ms : float, optional
-        The onset as the edge fit placed it, before the toe prior (``toe_shrinkage``) moved it;
-        ``onset_ms`` when there is none.
+    fitted_ms : float
+        The onset as the edge fit placed it, before a prior (``toe_shrinkage``, ``lead_shrinkage``)
+        moved it; ``onset_ms`` when none did.
     """
 
     onset_ms: float
@@ -78,11 +78,7 @@ class OnsetFit:
     positive_lobe: float
     t0_ms: float
     power: float
-    fitted_ms: float | None = None
-
-    @property
-    def fitted(self) -> float:
-        return self.onset_ms if self.fitted_ms is None else self.fitted_ms
+    fitted_ms: float
 
 
 def _sse_grid(t: FloatArray, y: FloatArray, t0: FloatArray, p: float) -> tuple[FloatArray, FloatArray]:
@@ -255,6 +251,7 @@ def fit_onset(
     if toe_shrinkage is not None and not edge.lobe:
         onset = t30 - scale * shrink_to_prior((t30 - onset) / scale, sigma_smooth / amplitude, toe_shrinkage)
     elif lead_shrinkage is not None and not edge.lobe:
+        # unlike a toe shrunk within the toe range, a shrunk lead can leave it
         onset = t30 - shrink_to_prior(t30 - onset, sigma_smooth / amplitude, lead_shrinkage)
         onset = min(max(onset, lowest), hi_bound)
     return OnsetFit(onset, max(onset, zero), _lobe_height(edge), edge.t0, edge.power, fitted)
