@@ -1,7 +1,9 @@
-"""Shared fixtures: the real recordings in ../shared/data, and a runner for the ``edx`` command."""
+"""Shared fixtures: the real recordings in ../shared/data, a runner for the ``edx`` command, and a
+writer of small study files."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -18,6 +20,21 @@ def shared_data(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"real recordings not available: {path} is absent (set EDX_SHARED_DATA to its folder)")
+    return path
+
+
+def write_study_json(path: Path, ncs: list[dict[str, object]], study_id: str = "S-1") -> Path:
+    """Write a study file at ``path`` with these nerve studies, a 40-year-old patient of 165 cm and
+    limb temperatures of 33/32 °C; returns ``path``."""
+    doc = {
+        "schema": "edxkit.study/1",
+        "id": study_id,
+        "patient": {"id": "P-1", "age": 40, "sex": "female", "height_cm": 165},
+        "performed": "2026-11-27",
+        "temperature_c": {"upper": 33.0, "lower": 32.0},
+        "ncs": ncs,
+    }
+    path.write_text(json.dumps(doc))
     return path
 
 

@@ -7,7 +7,6 @@ intensities are unknown. A count that does not match the sweeps is an error nami
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +19,8 @@ from edxkit.io.dispatch import write_waveforms
 from edxkit.io.study import load_study
 from edxkit.simulate.ncs import EvokedSimulation, normal_params, simulate_h_reflex
 from edxkit.validate import validate_study
+
+from conftest import write_study_json
 
 LEVELS_MA = tuple(float(i) for i in np.arange(1.0, 7.01, 0.5))
 
@@ -37,17 +38,8 @@ def _study(folder: Path, intensities: list[float] | None, kind: str = "h_reflex"
     site: dict[str, object] = {"site": "popliteal_fossa", "waveform": {"file": "h.csv", "channel": "all"}}
     if intensities is not None:
         site["intensities_ma"] = intensities
-    doc = {
-        "schema": "edxkit.study/1",
-        "id": "H-1",
-        "patient": {"id": "P-1", "age": 40, "sex": "female", "height_cm": 165},
-        "performed": "2026-11-27",
-        "temperature_c": {"upper": 33.0, "lower": 32.0},
-        "ncs": [{"nerve": "tibial", "kind": kind, "side": "right", "record": "soleus", "sites": [site]}],
-    }
-    path = folder / "study.json"
-    path.write_text(json.dumps(doc))
-    return path
+    nerve = {"nerve": "tibial", "kind": kind, "side": "right", "record": "soleus", "sites": [site]}
+    return write_study_json(folder / "study.json", [nerve], "H-1")
 
 
 def _h_result(path: Path):  # type: ignore[no-untyped-def]

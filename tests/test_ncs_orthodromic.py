@@ -8,7 +8,6 @@ the noise, an engine that assumes an antidromic SNAP reads the onset ~0.2 ms lat
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +21,8 @@ from edxkit.io.study import load_study
 from edxkit.model import NerveStudy
 from edxkit.ncs.markers import measure_sweep
 from edxkit.simulate.ncs import EvokedSimulation, normal_params, simulate_motor, simulate_sensory
+
+from conftest import write_study_json
 
 
 @cache
@@ -90,17 +91,7 @@ def _study(folder: Path, direction: str | None) -> Path:
     }
     if direction is not None:
         nerve["direction"] = direction
-    doc = {
-        "schema": "edxkit.study/1",
-        "id": "S-1",
-        "patient": {"id": "P-1", "age": 40, "sex": "female", "height_cm": 165},
-        "performed": "2026-11-27",
-        "temperature_c": {"upper": 33.0, "lower": 32.0},
-        "ncs": [nerve],
-    }
-    path = folder / f"study_{direction}.json"
-    path.write_text(json.dumps(doc))
-    return path
+    return write_study_json(folder / f"study_{direction}.json", [nerve])
 
 
 def test_the_study_files_direction_reaches_the_onset_marker(tmp_path: Path) -> None:
