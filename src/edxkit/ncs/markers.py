@@ -352,7 +352,7 @@ def _onset(
             spec.toe_range,
             spec.hidden_lobe,
             oversampling=factor,
-            toe_prior=spec.toe_prior,
+            hidden_lead=spec.hidden_lead,
             toe_shrinkage=spec.toe_shrinkage,
             lead_shrinkage=spec.lead_shrinkage,
         )

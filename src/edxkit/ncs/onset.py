@@ -177,7 +177,7 @@ def fit_onset(
     hidden_lobe: tuple[float, float, float] | None = None,
     *,
     oversampling: int = 1,
-    toe_prior: float | None = None,
+    hidden_lead: tuple[float, float] | None = None,
     toe_shrinkage: tuple[float, float, float] | None = None,
     lead_shrinkage: tuple[float, float, float] | None = None,
 ) -> OnsetFit | None:
@@ -204,9 +204,9 @@ def fit_onset(
         Samples per recorded sample when ``centered`` is an interpolated (fine) grid: residual sums
         of squares then count every recorded sample ``oversampling`` times, and the threshold
         for an initial positivity is scaled to match.
-    toe_prior : float, optional
-        Orthodromic SNAPs: when no initial positivity stands out, the onset is ``t₃₀ − toe_prior·(t₈₀ −
-        t₃₀)`` (the positivity hidden in the noise leads the negative edge by about that much).
+    hidden_lead : (float, float), optional
+        Orthodromic SNAPs: ``(a, b)``; when no initial positivity stands out, the onset is ``t₃₀ − (a +
+        b·(t₈₀ − t₃₀))`` (the positivity hidden in the noise leads the negative edge by about that much).
     toe_shrinkage : (float, float, float), optional
         CMAPs: ``(median, sd, c)`` of a prior on the toe; see :func:`shrink_to_prior`.
     lead_shrinkage : (float, float, float), optional
@@ -241,8 +241,8 @@ def fit_onset(
     if edge is None:
         return None
     onset, zero = _model_times(edge.t0, edge.power, edge.coef, amplitude, t_top)
-    if not edge.lobe and toe_prior is not None:
-        onset = t30 - toe_prior * scale
+    if not edge.lobe and hidden_lead is not None:
+        onset = t30 - (hidden_lead[0] + hidden_lead[1] * scale)
     elif not edge.lobe and hidden_lobe is not None:
         onset -= hidden_lobe_lead_ms(scale, hidden_lobe)
     # a visible initial positivity may lead the negative edge by more than the physiological toe
