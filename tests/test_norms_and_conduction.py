@@ -151,3 +151,88 @@ def test_a_lab_table_replaces_the_packaged_limits(tmp_path: Path) -> None:
     distal = analyze_conduction(study, study.ncs[0], NcsSettings(norms=table)).sites[0]
     assert distal.abnormal == ["onset_latency_ms"]
     assert distal.limits["onset_latency_ms"].source == "Our lab 2025"
+
+
+def _median_snap_study(direction: str | None) -> Study:
+    nerve: dict = {
+        "nerve": "median",
+        "kind": "sensory",
+        "side": "right",
+        "record": "digit_2",
+        "sites": [{"site": "wrist", "distance_mm": 130, "peak_latency_ms": 3.2, "amplitude_uv": 12}],
+    }
+    if direction is not None:
+        nerve["direction"] = direction
+    return Study.model_validate(
+        {
+            "schema": "edxkit.study/1",
+            "id": "T",
+            "patient": {"id": "P", "age": 50},
+            "performed": "2026-11-20",
+            "temperature_c": {"upper": 33},
+            "ncs": [nerve],
+        }
+    )
+
+
+def test_antidromic_median_snap_of_12_uv_is_below_the_20_uv_limit_but_an_orthodromic_one_is_not_judged() -> (
+    None
+):
+    """The packaged sensory limits are antidromic (Preston & Shapiro); an orthodromic SNAP is about half
+    as large, so the 20-µV antidromic limit must not flag it: it gets no limit and a note says so."""
+    for direction in (None, "antidromic"):
+        study = _median_snap_study(direction)
+        result = analyze_conduction(study, study.ncs[0], NcsSettings())
+        assert result.direction == "antidromic"
+        assert result.sites[0].abnormal == ["amplitude"]
+        assert result.sites[0].limits["amplitude"].value == 20
+    study = _median_snap_study("orthodromic")
+    result = analyze_conduction(study, study.ncs[0], NcsSettings())
+    assert result.direction == "orthodromic" and result.to_dict()["direction"] == "orthodromic"
+    assert result.sites[0].abnormal == [] and result.sites[0].limits == {}
+    assert any(
+        "has none for an orthodromic median sensory study recorded at digit_2" in n for n in result.notes
+    )
+
+
+def test_a_lab_table_with_orthodromic_rows_judges_orthodromic_studies_by_them(tmp_path: Path) -> None:
+    (tmp_path / "lab.csv").write_text(
+        "study,nerve,kind,record,measure,bound,value,distance_mm,segment,age_min,age_max,"
+        "temperature_floor_c,status,source,direction\n"
+        "a,median,sensory,digit_2,amplitude_uv,min,20,,,,,32,lab,Our lab antidromic,antidromic\n"
+        "o,median,sensory,digit_2,amplitude_uv,min,10,,,,,32,lab,Our lab orthodromic,orthodromic\n"
+    )
+    table = load_table(tmp_path / "lab.csv")
+    for direction, source, abnormal in (
+        ("antidromic", "Our lab antidromic", ["amplitude"]),
+        ("orthodromic", "Our lab orthodromic", []),
+    ):
+        study = _median_snap_study(direction)
+        distal = analyze_conduction(study, study.ncs[0], NcsSettings(norms=table)).sites[0]
+        assert distal.limits["amplitude"].source == source
+        assert distal.abnormal == abnormal
+
+
+def test_a_lab_table_with_a_bad_direction_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "lab.csv").write_text(
+        "study,nerve,kind,record,measure,bound,value,distance_mm,segment,age_min,age_max,"
+        "temperature_floor_c,status,source,direction\n"
+        "a,median,sensory,digit_2,amplitude_uv,min,20,,,,,32,lab,Our lab,sideways\n"
+    )
+    with pytest.raises(EdxInputError, match=r"lab.csv: line 2: direction: 'sideways' must be antidromic"):
+        load_table(tmp_path / "lab.csv")
+
+
+def test_a_motor_study_the_table_has_no_limits_for_says_it_was_not_compared() -> None:
+    study = motor_study(
+        "musculocutaneous",
+        "biceps_brachii",
+        [{"site": "axilla", "distance_mm": 80, "onset_latency_ms": 4.0, "amplitude_mv": 9}],
+    )
+    result = analyze_conduction(study, study.ncs[0], NcsSettings())
+    assert result.sites[0].limits == {}
+    assert any(
+        n.startswith("not compared with normal limits")
+        and "musculocutaneous motor study recorded at biceps_brachii" in n
+        for n in result.notes
+    )

@@ -29,6 +29,8 @@ class NcsSettings:
 def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -> NerveResult:
     """A motor or sensory study: per-site markers and limits, then segments with CB/TD flags."""
     result = NerveResult(nerve.nerve, nerve.kind, nerve.side, nerve.record)
+    if nerve.kind == "sensory":
+        result.direction = "orthodromic" if nerve.orthodromic else "antidromic"
     if nerve.orthodromic:
         result.notes.append("recorded orthodromically: onsets allow for the SNAP's initial positivity")
     units = "mV" if nerve.kind == "motor" else "uV"
@@ -150,6 +152,7 @@ def _find(
         measure=name,
         age_years=age,
         segment=segment,
+        direction=result.direction,
     )
 
 
@@ -171,6 +174,13 @@ def _site_limits(result: NerveResult, table: NormTable, age: float) -> None:
             )
             continue
         _judge(distal, measure, limit)
+    if not distal.limits and not any("not compared" in n for n in distal.notes):
+        where = f"recorded at {result.record}" if result.record else "without a recording site"
+        study = f"{result.nerve} {result.kind} study {where}"
+        study = f"an orthodromic {study}" if result.direction == "orthodromic" else f"a {study}"
+        result.notes.append(
+            f"not compared with normal limits: {table.name} (version {table.version}) has none for {study}"
+        )
     if distal.response == "absent":
         amplitude = _find(table, result, "amplitude", age)
         if amplitude is None or amplitude.value > 0:

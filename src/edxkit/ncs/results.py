@@ -132,6 +132,7 @@ class NerveResult:
     sites: list[SiteResult] = field(default_factory=list)
     segments: list[SegmentResult] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)  # f_wave / h_reflex / rns measures
+    direction: str | None = None  # sensory: antidromic | orthodromic
     abnormal: list[str] = field(default_factory=list)
     limits: dict[str, LimitUsed] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -146,6 +147,7 @@ class NerveResult:
             "kind": self.kind,
             "side": self.side,
             "record": self.record,
+            **({"direction": self.direction} if self.direction else {}),
             "sites": [s.to_dict() for s in self.sites],
             "segments": [s.to_dict() for s in self.segments],
         }

@@ -2,8 +2,10 @@
 
 A lab can supply its own table in the same format (``load_table(path)``); the packaged one holds the
 textbook and verified values of clinical.md with their status. Limits are matched on nerve, kind of
-study and recording site, the patient's age band, and for segment measures on the segment; latency
-limits collected at a fixed distance apply only to studies at that distance (±10 mm).
+study and recording site, the patient's age band, for sensory studies on the recording direction (an
+optional ``direction`` column: the packaged sensory limits are antidromic, so an orthodromic study, whose
+SNAP is smaller, is not judged by them), and for segment measures on the segment; latency limits
+collected at a fixed distance apply only to studies at that distance (±10 mm).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from edxkit.norms.csv_table import CsvTable, lab_table, optional_number, package
 
 Bound = Literal["min", "max"]
 DISTANCE_TOLERANCE_MM = 10.0
+DIRECTIONS = ("antidromic", "orthodromic")
 _COLUMNS = (
     "study",
     "nerve",
@@ -41,7 +44,8 @@ class Limit:
     """One normal limit with where it comes from.
 
     ``bound`` is ``min`` for a lower limit of normal (amplitude, CV) and ``max`` for an upper limit
-    (latency, drop). ``distance_mm`` is the fixed distance a latency limit was collected at.
+    (latency, drop). ``distance_mm`` is the fixed distance a latency limit was collected at;
+    ``direction`` the recording direction of a sensory limit ("" for any).
     """
 
     study: str
@@ -58,6 +62,7 @@ class Limit:
     temperature_floor_c: float | None
     status: str
     source: str
+    direction: str = ""
 
     def abnormal(self, value: float) -> bool:
         """True when ``value`` lies outside this limit (equal to the limit is normal)."""
@@ -91,12 +96,15 @@ class NormTable:
         measure: str,
         age_years: float | None = None,
         segment: str | None = None,
+        direction: str | None = None,
     ) -> Limit | None:
         """The limit for one measure, or None when the table has none for this study.
 
         ``segment`` is ``"<from>-<to>"`` for segment measures; a row for that very segment wins over
-        a row for ``any`` segment. A row without a record applies to any recording site.
+        a row for ``any`` segment. A row without a record applies to any recording site, one without
+        a direction to either direction; ``direction`` None is antidromic (the usual sensory study).
         """
+        wanted = direction or "antidromic"
         rows = [
             row
             for row in self.limits
@@ -104,6 +112,7 @@ class NormTable:
             and row.kind == kind
             and row.nerve in (nerve, "")
             and (not row.record or row.record == record)
+            and (not row.direction or row.direction == wanted)
             and row.applies_to_age(age_years)
             and (segment is None) == (row.segment == "")
         ]
@@ -140,6 +149,10 @@ def _row(where: str, line: int, row: dict[str, str]) -> Limit:
     value = number("value")
     if value is None:
         raise EdxInputError(where, f"line {line}: value", "missing")
+    direction = (row.get("direction") or "").strip()  # optional column: older lab tables lack it
+    if direction not in ("", *DIRECTIONS):
+        reason = f"{direction!r} must be antidromic, orthodromic or empty"
+        raise EdxInputError(where, f"line {line}: direction", reason)
     return Limit(
         study=row["study"].strip(),
         nerve=row["nerve"].strip(),
@@ -155,4 +168,5 @@ def _row(where: str, line: int, row: dict[str, str]) -> Limit:
         temperature_floor_c=number("temperature_floor_c"),
         status=row["status"].strip(),
         source=row["source"].strip(),
+        direction=direction,
     )
