@@ -507,7 +507,10 @@ def test_latencies_in_a_cool_limb_are_not_interpreted() -> None:
 def test_findings_that_fit_no_pattern_are_stated_plainly() -> None:
     result = run(ARM, emg("right", "fib1", "pronator_teres") + emg("right", "normal", "FDI", "APB"))
     assert codes(result) == []
-    assert "fit no recognised pattern" in result.statement
+    assert "fit no recognised pattern: right pronator teres (fibrillations 1+, positive sharp waves 1+)." in (
+        result.statement
+    )
+    assert "neurogenic findings (pronator teres) fit C6 root" in result.statement
     assert result.unexplained and result.unexplained[0]["muscle"] == "pronator_teres"
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from edxkit.interpret.criteria import DEFAULT_DEMYELINATING, demyelinating_criteria
 from edxkit.interpret.facts import F_MIN_CMAP_FRACTION, build_facts
 from edxkit.interpret.model import Impression, Interpretation
+from edxkit.interpret.prose import findings_in_words, words
 from edxkit.interpret.rules import cts, focal, mnd, myopathy, nmj, peroneal, polyneuropathy, radial, ulnar
 from edxkit.interpret.state import State
 from edxkit.model import Study
@@ -57,19 +58,12 @@ def _general_limitations(state: State) -> None:
         state.limit("no needle EMG: denervation, chronicity and root/muscle disease not assessed")
     if f.muscles and not f.ncs and any(m.abnormal for m in f.muscles):
         state.limit("no nerve conduction studies: localization rests on the needle examination only")
-    unassessed = [f"{m.side} {m.muscle}" for m in f.muscles if not m.assessed]
+    unassessed = [f"{m.side} {words(m.muscle)}" for m in f.muscles if not m.assessed]
     if unassessed:
         state.limit(
             "needle examination without findings (none entered, recordings not analyzed): "
             + ", ".join(unassessed)
         )
-
-
-def _label(row: dict[str, Any]) -> str:
-    if row.get("table") == "emg":
-        return f"{row['side']} {row['muscle']} {row['field']} {row['value']}"
-    where = row.get("site") or row.get("segment") or ""
-    return f"{row['side']} {row['nerve']} {row['kind']} {where} {row['field']}".replace("  ", " ")
 
 
 def _unexplained(state: State) -> list[dict[str, Any]]:
@@ -94,9 +88,7 @@ def _statement(state: State, unexplained: list[dict[str, Any]]) -> str:
     if state.impressions and state.impressions[0].code == "normal":
         parts = [p for p, done in (("nerve conduction", f.ncs), ("needle EMG", f.muscles)) if done]
         nonspecific = [
-            f"{m.side} {m.muscle.replace('_', ' ')}"
-            for m in f.muscles
-            if m.abnormal_fields() == ["polyphasia"]
+            f"{m.side} {words(m.muscle)}" for m in f.muscles if m.abnormal_fields() == ["polyphasia"]
         ]
         if nonspecific:
             return (
@@ -108,13 +100,11 @@ def _statement(state: State, unexplained: list[dict[str, Any]]) -> str:
         text = "Abnormal study. " + " ".join(i.text for i in state.impressions)
         if unexplained:
             text += (
-                " Also abnormal, not explained by these impressions: "
-                + "; ".join(map(_label, unexplained))
-                + "."
+                " Also abnormal, not explained by these impressions: " + findings_in_words(unexplained) + "."
             )
         return text + notes
     if unexplained:
-        listed = "; ".join(map(_label, unexplained))
+        listed = findings_in_words(unexplained)
         return f"Abnormal study. The abnormal findings fit no recognised pattern: {listed}.{notes}"
     if any(not m.assessed for m in f.muscles) and not any(n.confounded for n in f.ncs):
         return (

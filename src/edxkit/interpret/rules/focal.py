@@ -24,6 +24,7 @@ from edxkit.anatomy.segments import peripheral_nerve_of
 from edxkit.interpret.facts import NcsFacts
 from edxkit.interpret.model import Impression
 from edxkit.interpret.needle import MuscleFacts
+from edxkit.interpret.prose import words
 from edxkit.interpret.rules.common import (
     FOCAL_SEVERITY_SCHEME,
     chronicity_of,
@@ -132,7 +133,7 @@ def _radiculopathy(state: State, found: _Limb, loc: Localization) -> bool:
     limb_muscles = [m for m in found.abnormal if m.muscle != PARASPINALS[found.limb]]
     nerves = {peripheral_nerve_of(m.muscle) for m in found.abnormal}
     if len(found.abnormal) < 2 or len(nerves) < 2 or not limb_muscles:
-        names = ", ".join(m.muscle for m in found.abnormal)
+        names = ", ".join(words(m.muscle) for m in found.abnormal)
         state.note(
             f"{found.side} neurogenic findings ({names}) fit {loc.best.label} but do not meet radiculopathy "
             "criteria (≥2 muscles of the root through different nerves)"
@@ -251,7 +252,9 @@ def _limb(state: State, side: str, limb: str) -> None:
         return  # low CMAPs alone do not localize (generalized motor or junction disorders)
     loc = _localize(found)
     if loc is None:
-        names = ", ".join([m.muscle for m in found.abnormal] + [s.nerve for s in found.bad_snaps])
+        names = ", ".join(
+            [words(m.muscle) for m in found.abnormal] + [words(s.nerve) for s in found.bad_snaps]
+        )
         state.note(f"{side} {limb} limb findings ({names}) do not fit a single root, plexus element or nerve")
         return
     handler = {"root": _radiculopathy, "plexus": _plexopathy, "nerve": _mononeuropathy}[loc.best.level]

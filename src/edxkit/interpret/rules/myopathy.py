@@ -13,6 +13,7 @@ from __future__ import annotations
 from edxkit.anatomy.names import muscles as muscle_table
 from edxkit.interpret.model import Impression
 from edxkit.interpret.needle import MuscleFacts
+from edxkit.interpret.prose import words
 from edxkit.interpret.rules.common import muscle_evidence, ncs_evidence
 from edxkit.interpret.state import State
 
@@ -49,7 +50,7 @@ def myopathy(state: State) -> None:
         m for m in f.muscles if m.classification == "neurogenic" and m.active and not m.neurogenic_muaps
     ]
     irritable = any(m.active for m in myopathic + fibs_only)
-    myotonic = [m.muscle for m in f.muscles if "myotonic" in m.exam.findings.other_discharges]
+    myotonic = [words(m.muscle) for m in f.muscles if "myotonic" in m.exam.findings.other_discharges]
     sensory_normal = not any(n.low_amplitude for n in f.nerves(kind="sensory"))
     low_cmaps = [n for n in f.nerves(kind="motor") if n.low_amplitude and sensory_normal]
     claimed = myopathic + (fibs_only if irritable else [])
