@@ -14,6 +14,7 @@ from edxkit.analyze import analyze_study
 from edxkit.dsp.decimate import decimate_minmax
 from edxkit.report import build_report
 from edxkit.report.model import Cell, Report, Table
+from edxkit.report.ncs_tables import cell
 
 from report_samples import CREATED, example_report, example_study
 
@@ -207,3 +208,22 @@ def test_f_wave_rows_name_their_nerve_side_and_recording_site_for_machine_reader
         "side": "right",
         "record": "abductor_pollicis_brevis",
     }
+
+
+def test_an_abnormal_value_that_rounds_onto_its_limit_is_printed_with_more_decimals() -> None:
+    """1.96 mV under a 2-mV lower limit would print 2.0 at the column's one decimal: it prints 1.96; a
+    latency of 4.404 ms over 4.4 prints 4.404; values clear of their limit keep the column's decimals."""
+
+    def shown(field: str, value: float, bound: str, limit: float, decimals: int) -> str:
+        data = {field: value, "limits": {field: {"bound": bound, "value": limit}}, "abnormal": [field]}
+        return cell(data, field, None, decimals).text
+
+    assert shown("amplitude_mv", 1.96, "min", 2.0, 1) == "1.96"
+    assert shown("onset_latency_ms", 4.404, "max", 4.4, 2) == "4.404"
+    assert shown("amplitude_mv", 1.5, "min", 2.0, 1) == "1.5"
+    normal = {
+        "amplitude_mv": 2.04,
+        "limits": {"amplitude_mv": {"bound": "min", "value": 2.0}},
+        "abnormal": [],
+    }
+    assert cell(normal, "amplitude_mv", None, 1).text == "2.0"

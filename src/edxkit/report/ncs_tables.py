@@ -82,7 +82,7 @@ def cell(data: dict[str, Any], field: str, unit: str | None, decimals: int) -> C
     return Cell(
         field=field,
         value=_plain(value),
-        text=format_number(value, decimals),
+        text=_shown(value, decimals, limit if flagged else None),
         unit=unit,
         abnormal=flagged,
         limit=Limit(bound=limit["bound"], value=limit["value"], source=limit.get("source", ""))
@@ -90,6 +90,21 @@ def cell(data: dict[str, Any], field: str, unit: str | None, decimals: int) -> C
         else None,
         source=source if value is not None and source in ("auto", "edited", "entered") else None,
     )
+
+
+def _shown(value: Any, decimals: int, limit: dict[str, Any] | None) -> str:
+    """The value at the column's decimals, or with up to two more where those would print an abnormal
+    value on its limit (1.96 mV under a 2-mV limit reads 1.96, not 2.0)."""
+    text = format_number(value, decimals)
+    if limit is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return text
+    for more in (1, 2):
+        shown = float(text)
+        inside = shown >= limit["value"] if limit["bound"] == "min" else shown <= limit["value"]
+        if not inside:
+            break
+        text = format_number(value, decimals + more)
+    return text
 
 
 def _plain(value: Any) -> float | str | None:
