@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "cases"))
 
 from builders import (
+    STATES,
     emg,
     f_wave,
     lower_normal,
@@ -416,6 +417,37 @@ def test_mnd_awaji_fasciculations_count_only_with_chronic_change() -> None:
         for m in emg("right", "normal", *_REGIONS)
     ]
     assert "motor_neuron_disease" not in codes(run(ARM, fasciculations_only))
+
+
+def _denervated(findings: dict[str, str]) -> list[dict]:
+    return [{"muscle": m, "side": "right", "findings": dict(findings)} for m in _REGIONS]
+
+
+_WIDESPREAD = "point to a widespread disorder of lower motor neurons such as motor neuron disease"
+
+
+def test_mnd_widespread_fibrillations_and_fasciculations_without_muap_sizes_are_stated_not_called() -> None:
+    """Fibrillations/PSWs and fasciculations in 4 regions, MUAP size not assessed in any muscle: no
+    impression (Gold Coast/Awaji need chronic change), but the statement names the pattern and the
+    limitation says MUAP size was assessed in 0 of the 6 muscles."""
+    result = run(
+        ARM, _denervated({"fibrillations": "1+", "positive_sharp_waves": "1+", "fasciculations": "1+"})
+    )
+    assert "motor_neuron_disease" not in codes(result)
+    assert "in 4 regions (bulbar, cervical, thoracic, lumbosacral), with fasciculations" in result.statement
+    assert _WIDESPREAD in result.statement and "shown in none: the criteria are not met" in result.statement
+    assert any("MUAP size was assessed in 0 of the 6 denervated muscles" in x for x in result.limitations)
+    sized = _denervated(STATES["fib1"] | {"fasciculations": "1+"})  # MUAP size assessed: normal
+    result = run(ARM, sized)
+    assert _WIDESPREAD in result.statement
+    assert not any("MUAP size was assessed" in x for x in result.limitations)
+
+
+def test_mnd_widespread_note_needs_fibrillations_and_is_not_made_for_irritable_myopathy() -> None:
+    fasciculations_only = run(ARM, _denervated(STATES["normal"] | {"fasciculations": "2+"}))
+    irritable = run(ARM, _denervated(STATES["myopathic_irritable"] | {"fasciculations": "1+"}))
+    assert _WIDESPREAD not in fasciculations_only.statement
+    assert _WIDESPREAD not in irritable.statement
 
 
 def test_mnd_limb_region_needs_two_muscles_of_different_roots_and_nerves() -> None:

@@ -7,6 +7,11 @@ fasciculation potentials (Awaji: equivalent to fibrillations where chronic chang
 Region with LMN evidence (El Escorial EMG region rules): bulbar or thoracic — one muscle; cervical or
 lumbosacral — two muscles supplied by different roots and different peripheral nerves.
 
+Where fibrillations/PSW (in muscles without myopathic MUAPs) reach ≥3 regions, with fasciculations in ≥2
+(fasciculations alone, common and often benign, never suffice), but chronic change is shown in too few
+muscles for ≥2 positive regions, the pattern is stated (motor neuron disease to be considered, criteria
+not met, which muscles showed chronic change) without an impression.
+
 Rule ``mnd_gold_coast``: LMN evidence in ≥2 regions (Gold Coast), where — to keep multilevel
 radiculopathy out — two limb regions count only when each is widespread (not explained by two
 adjacent roots) or a bulbar/thoracic region is involved; ≥3 regions always suffice. Exclusions
@@ -23,6 +28,7 @@ from edxkit.anatomy.segments import peripheral_nerve_of
 from edxkit.interpret.criteria import demyelinating_criteria
 from edxkit.interpret.model import Impression
 from edxkit.interpret.needle import MuscleFacts
+from edxkit.interpret.prose import words
 from edxkit.interpret.rules.common import chronicity_of, muscle_evidence, ncs_evidence
 from edxkit.interpret.rules.demyelination import ENTRAPMENT_SEGMENTS, motor_features
 from edxkit.interpret.state import State
@@ -83,6 +89,7 @@ def motor_neuron_disease(state: State) -> None:
     f = state.facts
     positive = [r for r in REGIONS if region_positive(r, f.muscles)]
     if len(positive) < 2:
+        _widespread_denervation_note(state)
         return
     special = {"bulbar", "thoracic"} & set(positive)
     limbs_widespread = all(_widespread(r, f.muscles) for r in positive if r in LIMB_ROOTS)
@@ -100,6 +107,38 @@ def motor_neuron_disease(state: State) -> None:
         state.note(f"widespread denervation, but {reason}: motor neuron disease not called")
         return
     _add(state, positive)
+
+
+def _widespread_denervation_note(state: State) -> None:
+    """Active denervation in ≥3 regions without the chronic change the criteria ask for: say so."""
+    f = state.facts
+    # myopathic MUAPs with fibrillations are an irritable myopathy; fasciculations are not a myopathy's
+    denervated = [m for m in f.muscles if (m.active or m.fasciculations) and not m.myopathic_muaps]
+    regions = [r for r in REGIONS if any(m.region == r and m.active for m in denervated)]
+    fasciculating = {m.region for m in denervated if m.fasciculations}
+    if len(regions) < 3 or len(fasciculating) < 2 or _excluded(state):
+        return
+    chronic = [f"{m.side} {words(m.muscle)}" for m in denervated if m.chronic]
+    shown = (
+        f"{len(chronic)} muscle{'s' if len(chronic) != 1 else ''} ({', '.join(chronic)})"
+        if chronic
+        else "none"
+    )
+    snaps = f.nerves(kind="sensory")
+    sensory = " with normal sensory responses" if snaps and not any(n.low_amplitude for n in snaps) else ""
+    state.note(
+        f"fibrillation potentials or positive sharp waves in {len(regions)} regions ({', '.join(regions)}), "
+        f"with fasciculations{sensory}, point to a widespread disorder of lower motor neurons such as "
+        "motor neuron disease, but the Gold Coast and Awaji criteria also need chronic neurogenic change "
+        f"in those muscles, shown in {shown}: the criteria are not met"
+    )
+    sized = [m for m in denervated if m.exam.findings.muap_amplitude or m.exam.findings.muap_duration]
+    if 2 * len(sized) < len(denervated):
+        state.limit(
+            f"MUAP size was assessed in {len(sized)} of the {len(denervated)} denervated muscles, too few "
+            "to tell whether motor neuron disease criteria are met (more MUAPs per muscle, or reference "
+            "values for the patient's age, would be needed)"
+        )
 
 
 def _add(state: State, positive: list[str]) -> None:
