@@ -252,6 +252,17 @@ def test_radiculopathy_with_three_sensory_studies_exceeds_the_aanem_maximum_of_t
     assert any("3 sensory NCS exceed the usual maximum of 2" in w for w in result.warnings)
 
 
+def test_painless_weakness_is_not_read_as_pain() -> None:
+    """'Painless' starts with 'pain': the weakness row applies, not the pain/numbness/tingling one."""
+    ncs = [median_motor("right"), peroneal_motor("right")]
+    result = bill(ncs, indication="Progressive painless weakness and wasting of the right hand and leg")
+    assert result.details["indication"] == "weakness_fatigue_cramps_twitching_focal"
+    assert (
+        bill(ncs, indication="Pain in the right hand").details["indication"]
+        == "pain_numbness_tingling_unilateral"
+    )
+
+
 def test_explicit_indication_wins_over_the_guess() -> None:
     ncs = [median_motor("right"), ulnar_motor("right"), peroneal_motor("right")]
     doc = {
@@ -277,12 +288,12 @@ def test_unrecognised_indication_skips_the_check_with_a_warning() -> None:
 
 
 def test_rules_table_is_versioned_and_loadable_from_a_file(tmp_path: Path) -> None:
-    assert default_rules().version == "2026.1"
+    assert default_rules().version == "2026.2"
     text = (Path(__file__).resolve().parents[1] / "src/edxkit/coding/cpt_rules.yaml").read_text(
         encoding="utf-8"
     )
     path = tmp_path / "rules.yaml"
-    path.write_text(text.replace('version: "2026.1"', 'version: "lab-1"'), encoding="utf-8")
+    path.write_text(text.replace('version: "2026.2"', 'version: "lab-1"'), encoding="utf-8")
     assert load_rules(path).version == "lab-1"
 
 
@@ -296,4 +307,4 @@ def test_billing_to_dict_is_json_ready() -> None:
         {"code": "95907", "units": 1, "modifiers": []},
         {"code": "95885", "units": 1, "modifiers": ["RT"]},
     ]
-    assert doc["rules_version"] == "2026.1"
+    assert doc["rules_version"] == "2026.2"
