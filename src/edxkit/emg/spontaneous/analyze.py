@@ -10,7 +10,8 @@ repetitive discharges completed on their constant-interval grid, myotonic fragme
 regular fibres split by their intervals (fibrillation trains with a PSW's slow phase retyped first where
 PSWs are found; a regular fibre's chain kept out of an irregular end-plate-spike group),
 fasciculations explained by other trains or shorter than a motor-unit potential removed, fasciculation and
-myokymic trains whose discharges are not one repeating potential removed, end-plate noise completed below
+myokymic trains whose discharges are not one repeating potential removed, fibre discharges hidden in
+overlaps matched on their spike on the residual of the final trains, end-plate noise completed below
 the blind threshold in the end-plate zone (:mod:`.mepp`); grades (:mod:`.grade`).
 
 :func:`analyze_spontaneous` runs the stages of this package on one prepared signal;
@@ -28,7 +29,7 @@ from numpy.typing import NDArray
 from scipy.stats import binom  # type: ignore[import-untyped]
 
 from edxkit.emg.prepare import Prepared
-from edxkit.emg.spontaneous.assign import assign_leftovers, peel
+from edxkit.emg.spontaneous.assign import assign_leftovers, assign_overlapped_spikes, peel
 from edxkit.emg.spontaneous.classify import classify_train, shape_class
 from edxkit.emg.spontaneous.detect import (
     Candidates,
@@ -39,7 +40,7 @@ from edxkit.emg.spontaneous.detect import (
 )
 from edxkit.emg.spontaneous.features import SEARCH_POST_MS, template_shape
 from edxkit.emg.spontaneous.grade import grade_trains, persistent
-from edxkit.emg.spontaneous.mepp import detect_mepps, is_mepp_shape
+from edxkit.emg.spontaneous.mepp import detect_mepp_passes, is_mepp_shape
 from edxkit.emg.spontaneous.result import (
     OTHER_TYPES,
     TYPES,
@@ -145,6 +146,7 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
             trains[i] = _fill_regular(trains[i], trains, prep)
     trains = drop_explained_fasciculations(_join_look_alike_fasciculations(trains))
     trains = drop_inconsistent_units(drop_brief_fasciculations(trains, raw_noise), prep)
+    trains = _overlapped(trains, cand, prep)
     trains = _with_mepps(trains, prep, raw_noise)
     return _result(trains, analysed, cand.noise_uv, cand.threshold_uv)
 
@@ -154,31 +156,37 @@ def _with_mepps(trains: list[SpontaneousTrain], prep: Prepared, noise_uv: float)
 
     Only where end-plate activity was found (an end-plate train, noise or spikes: the needle is at the
     end-plate zone, where miniature end-plate potentials fire at hundreds per second), the MEPPs are
-    searched with a matched filter (:func:`~edxkit.emg.spontaneous.mepp.detect_mepps`). Those within
+    searched with a matched filter (:func:`~edxkit.emg.spontaneous.mepp.detect_mepp_passes`). Those within
     ±``MEPP_EXCLUDE_MS`` of a discharge of another train (a phase of that potential) or within
     ±``MEPP_SAME_MS`` of an end-plate noise discharge already found are left out. The rest are accepted as
     end-plate noise only when they are what end-plate noise is: frequent (≥ ``MEPP_MIN_RATE_HZ``) and with
     a median potential (−8 … +12 ms, of at most ``MEPP_TEMPLATE_MAX`` of them evenly spread) of end-plate
-    noise (:func:`~edxkit.emg.spontaneous.mepp.is_mepp_shape`). They join the largest end-plate noise train
-    (or form one)."""
+    noise (:func:`~edxkit.emg.spontaneous.mepp.is_mepp_shape`). Both tests are made on the first
+    detections of the filter; the MEPPs its residual pass finds next to them
+    (:func:`~edxkit.emg.spontaneous.mepp.residual_mepps`) are added only once the first detections are
+    accepted, so the residual of something else (myotonic or fibre potentials taken for MEPPs) never
+    decides that end-plate noise is present. They join the largest end-plate noise train (or form one)."""
     if not any(t.type == "end_plate" for t in trains):
         return trains
     fs = prep.fs_hz
-    peaks = detect_mepps(prep.uv, prep.valid, fs)
-    if peaks.size == 0:
+    first, hidden = detect_mepp_passes(prep.uv, prep.valid, fs)
+    if first.size == 0:
         return trains
-    times = prep.start_s + peaks / fs
     epn = [t for t in trains if (t.type, t.kind) == ("end_plate", "end_plate_noise")]
     others = [t.times_s for t in trains if (t.type, t.kind) != ("end_plate", "end_plate_noise")]
     own = [t.times_s for t in epn]
-    keep = (
-        nearest_gap(times, np.sort(np.concatenate(others)) if others else np.empty(0))
-        > MEPP_EXCLUDE_MS / 1000.0
-    )
-    keep &= nearest_gap(times, np.sort(np.concatenate(own)) if own else np.empty(0)) > MEPP_SAME_MS / 1000.0
-    peaks, times = peaks[keep], times[keep]
+    other_s = np.sort(np.concatenate(others)) if others else np.empty(0)
+    own_s = np.sort(np.concatenate(own)) if own else np.empty(0)
+
+    def free(p: NDArray[np.int64]) -> NDArray[np.int64]:
+        t = prep.start_s + p / fs
+        keep = nearest_gap(t, other_s) > MEPP_EXCLUDE_MS / 1000.0
+        return p[keep & (nearest_gap(t, own_s) > MEPP_SAME_MS / 1000.0)]
+
+    peaks, hidden = free(first), free(hidden)
     if peaks.size < max(MIN_DISCHARGES, MEPP_MIN_RATE_HZ * prep.valid_s):
         return trains
+    times = prep.start_s + peaks / fs
     pre, post = round(MEPP_TEMPLATE_MS[0] * fs / 1000.0), round(MEPP_TEMPLATE_MS[1] * fs / 1000.0)
     inside = peaks[window_ok(prep.valid, peaks, pre, post)]
     some = inside[np.linspace(0, inside.size - 1, min(inside.size, MEPP_TEMPLATE_MAX)).astype(np.int64)]
@@ -191,6 +199,7 @@ def _with_mepps(trains: list[SpontaneousTrain], prep: Prepared, noise_uv: float)
     shape = template_shape(tmpl, align, fs, 1.25 * noise_uv / np.sqrt(some.size), span_ms=span_ms)
     if not is_mepp_shape(shape):
         return trains
+    times = np.sort(np.concatenate([times, prep.start_s + hidden / fs]))
     found = SpontaneousTrain(
         type="end_plate",
         kind="end_plate_noise",
@@ -207,6 +216,18 @@ def _with_mepps(trains: list[SpontaneousTrain], prep: Prepared, noise_uv: float)
         return [*trains, replace(found, rate_hz=rate, isi_cv=cv)]
     host = max(epn, key=lambda t: t.count)
     return [_join(t, found) if t is host else t for t in trains]
+
+
+def _overlapped(trains: list[SpontaneousTrain], cand: Candidates, prep: Prepared) -> list[SpontaneousTrain]:
+    """Fibre discharges hidden in overlaps, matched on their spike on the residual of all the trains
+    (:func:`~edxkit.emg.spontaneous.assign.assign_overlapped_spikes`). Done last, on the final trains, so the
+    added discharges change no grouping, split or typing (only the counts and coverage of the trains)."""
+    if not trains:
+        return trains
+    fs = prep.fs_hz
+    residual = peel(trains, cand.detection_uv, fs, prep.start_s)
+    peaks = peaks_above(residual, cand.threshold_uv, fs, prep.valid)
+    return assign_overlapped_spikes(trains, cand.detection_uv, residual, peaks, fs, prep.start_s)
 
 
 def _peeled(trains: list[SpontaneousTrain], cand: Candidates, prep: Prepared) -> list[SpontaneousTrain]:

@@ -17,6 +17,10 @@ grade       fibrillations / positive sharp waves (each type separately)
 4+          ≥ 10 generators, or discharges of the type cover ≥ 30 % of the analysed baseline
 ==========  ==================================================================================
 
+The covered baseline is the union of the spans (``SPIKE_SPAN_MS``) of the discharges
+(:func:`covered_fraction`): the part of the screen on which a potential of the type is seen; overlapping
+potentials cover it once.
+
 Fasciculations (slow, irregular, fewer per site): 1 unit → 1+, 2 → 2+, 3–4 → 3+, ≥ 5 → 4+.
 """
 
@@ -49,6 +53,17 @@ def _grade_from_count(n: int, limits: tuple[int, int, int, int]) -> int:
     return int(np.searchsorted(np.asarray(limits), n, side="right"))
 
 
+def covered_fraction(times_s: Sequence[np.ndarray], span_s: float, analysed_s: float) -> float:
+    """Fraction of ``analysed_s`` covered by the union of ``[t, t + span_s]`` over all the discharge times."""
+    if analysed_s <= 0.0 or not times_s:
+        return 0.0
+    t = np.sort(np.concatenate([np.asarray(x, dtype=np.float64) for x in times_s]))
+    if t.size == 0:
+        return 0.0
+    covered = float(np.minimum(np.diff(t), span_s).sum()) + span_s
+    return min(covered / analysed_s, 1.0)
+
+
 def grade_trains(trains: Sequence[SpontaneousTrain], analysed_s: float) -> dict[str, str]:
     """Grade of each of fibrillation, positive_sharp_wave, fasciculation (see the module docstring)."""
     out: dict[str, str] = {}
@@ -57,7 +72,7 @@ def grade_trains(trains: Sequence[SpontaneousTrain], analysed_s: float) -> dict[
         limits = FASC_LIMITS if kind == "fasciculation" else FIB_LIMITS
         level = _grade_from_count(len(of_kind), limits)
         if kind != "fasciculation" and analysed_s > 0:
-            covered = sum(t.count for t in of_kind) * SPIKE_SPAN_MS[kind] / 1000.0 / analysed_s
+            covered = covered_fraction([t.times_s for t in of_kind], SPIKE_SPAN_MS[kind] / 1000.0, analysed_s)
             if covered >= FULL_SCREEN_FRACTION:
                 level = 4
         out[kind] = "0" if level == 0 else f"{level}+"
