@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from decompose_synth import spike
 from edxkit.emg.decompose.match import Events, MatchTemplate, placement
 from edxkit.emg.decompose.reassign import reassign
 from edxkit.emg.decompose.split import _loose
@@ -15,14 +16,6 @@ from edxkit.emg.decompose.units import plausible
 from edxkit.emg.decompose.variants import join_sparse
 
 FS = 20000.0
-
-
-def spike(width: float, skew: float, n: int = 61) -> np.ndarray:
-    """A biphasic spike-like template (µV) of ``n`` samples, its largest magnitude in the middle."""
-    t = np.arange(n) - n // 2
-    w = -t / width * np.exp(-0.5 * (t / width) ** 2) + skew * np.exp(-0.5 * ((t - 2 * width) / width) ** 2)
-    w = 200.0 * w / np.max(np.abs(w))
-    return w
 
 
 def regular_train(rng: np.random.Generator, rate_hz: float, duration_s: float, cv: float = 0.1) -> np.ndarray:

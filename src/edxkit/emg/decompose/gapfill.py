@@ -41,7 +41,8 @@ PASSES = 4
 MIN_TEMPLATE_SHARE = 0.1
 
 
-def _row(tpl: MatchTemplate, frac: float) -> FloatArray:
+def template_row(tpl: MatchTemplate, frac: float) -> FloatArray:
+    """The template shifted by ``frac`` of a sample (the nearest of its precomputed sub-sample shifts)."""
     q = min(max(round((frac + 0.5) * N_FRACTIONS), 0), N_FRACTIONS)
     return np.asarray(tpl.shifted[q], dtype=np.float64)
 
@@ -67,7 +68,18 @@ def _windows(times: FloatArray, m: float, n: int) -> list[tuple[float, float]]:
     return out
 
 
-def _best_fit(
+def peak_fit(r: FloatArray, tpl: MatchTemplate, s_lo: int, s_hi: int) -> tuple[int, float, FloatArray]:
+    """Start (``s_lo`` < start < ``s_hi``) and sub-sample fraction where ``tpl`` correlates best with ``r``
+    (parabolic interpolation of the correlation peak), and the template shifted by that fraction."""
+    c = np.correlate(r[s_lo : s_hi + tpl.wave.size], tpl.wave, mode="valid")
+    i = int(np.argmax(c[1:-1])) + 1
+    ym, y0, yp = float(c[i - 1]), float(c[i]), float(c[i + 1])
+    den = ym - 2.0 * y0 + yp
+    frac = min(max(0.5 * (ym - yp) / den, -0.5), 0.5) if abs(den) > 1e-12 else 0.0
+    return s_lo + i, frac, template_row(tpl, frac)
+
+
+def best_fit(
     r: FloatArray, tpl: MatchTemplate, ref: float, lo: float, hi: float, noise: float
 ) -> tuple[float, int, float, float] | None:
     """Best acceptable fit of ``tpl`` whose reference sample lies in [lo, hi]: (score, start, fraction,
@@ -77,13 +89,7 @@ def _best_fit(
     s_hi = int(np.floor(hi - ref)) + 1
     if s_lo < 0 or s_hi + size >= r.size or s_hi <= s_lo + 1:
         return None
-    c = np.correlate(r[s_lo : s_hi + size], tpl.wave, mode="valid")
-    i = int(np.argmax(c[1:-1])) + 1
-    ym, y0, yp = float(c[i - 1]), float(c[i]), float(c[i + 1])
-    den = ym - 2.0 * y0 + yp
-    frac = min(max(0.5 * (ym - yp) / den, -0.5), 0.5) if abs(den) > 1e-12 else 0.0
-    start = s_lo + i
-    placed = _row(tpl, frac)
+    start, frac, placed = peak_fit(r, tpl, s_lo, s_hi)
     seg = r[start : start + size]
     energy = float(placed @ placed)
     corr = float(seg @ placed)
@@ -98,11 +104,31 @@ def _best_fit(
     return score, start, frac, amp
 
 
-def _place(r: FloatArray, tpl: MatchTemplate, start: int, frac: float, sign: float) -> None:
+def best_of(
+    r: FloatArray,
+    templates: list[MatchTemplate],
+    own: list[int],
+    ref: FloatArray,
+    lo: float,
+    hi: float,
+    noise: float,
+) -> tuple[float, int, float, float, int] | None:
+    """The best acceptable fit (:func:`best_fit`) among the templates ``own``: (score, start, fraction,
+    amplitude, template), or None."""
+    best: tuple[float, int, float, float, int] | None = None
+    for k in own:
+        fit = best_fit(r, templates[k], float(ref[k]), lo, hi, noise)
+        if fit is not None and (best is None or fit[0] > best[0]):
+            best = (*fit, k)
+    return best
+
+
+def place(r: FloatArray, tpl: MatchTemplate, start: int, frac: float, sign: float) -> None:
+    """Add (``sign`` +1) or subtract (−1) the template placed at ``start`` + ``frac`` to ``r`` in place."""
     size = tpl.wave.size
     lo, hi = max(start, 0), min(start + size, r.size)
     if hi > lo:
-        r[lo:hi] += sign * _row(tpl, frac)[lo - start : hi - start]
+        r[lo:hi] += sign * template_row(tpl, frac)[lo - start : hi - start]
 
 
 def fill_gaps(
@@ -133,11 +159,7 @@ def fill_gaps(
                 j = int(np.searchsorted(times, lo))
                 if j < times.size and times[j] <= hi:
                     continue
-                best: tuple[float, int, float, float, int] | None = None
-                for k in own:
-                    fit = _best_fit(r, templates[k], float(ref[k]), lo, hi, noise)
-                    if fit is not None and (best is None or fit[0] > best[0]):
-                        best = (*fit, k)
+                best = best_of(r, templates, own, ref, lo, hi, noise)
                 if best is None:
                     continue
                 _, start, frac, amp, k = best
@@ -146,7 +168,7 @@ def fill_gaps(
                 near_prev = i > 0 and p - times[i - 1] < MIN_SIDE * m
                 if near_prev or (i < times.size and times[i] - p < MIN_SIDE * m):
                     continue
-                _place(r, templates[k], start, frac, -1.0)
+                place(r, templates[k], start, frac, -1.0)
                 new.append((k, start, frac, amp))
                 times = np.insert(times, i, p)
                 added += 1

@@ -20,8 +20,11 @@ Steps (as in EMGlab, McGill et al. 2005, and DQEMG, Stashuk 1999/2001):
    (:func:`.variants.join_sparse`); recovery of firings that fill gaps of an accepted train from rejected
    templates of similar shape (:mod:`.absorb`) and, by a local refit with the unit's own template, from any
    rejected template or from another accepted unit whose train does not need them (:mod:`.reassign`);
-   rejected groups are tested again once those firings are gone; the discharges an accepted train still
-   misses are searched for in the residual where its firing pattern expects them, with a lower detection
+   rejected groups are tested again once those firings are gone; each accepted train is re-chosen as the
+   most regular set of its own discharges, the discharges pruning dropped and expected ones in the residual
+   next to an irregular interval (dynamic programming over a renewal model, :mod:`.trainpath`), which
+   replaces an off-rhythm discharge that holds the slot of a missing one; the discharges an accepted train
+   still misses are searched for in the residual where its firing pattern expects them, with a lower detection
    bar there (:mod:`.gapfill`); clean averaged templates from the band-passed signal (:mod:`.units`);
 6. a second detection pass on a lower band (400 Hz high-pass) over the residual left once the matched
    discharges are subtracted there: slow MUAPs (e.g. distant or myopathic-remodelled fibres) whose 1 kHz spike
@@ -54,6 +57,7 @@ from edxkit.emg.decompose.match import Events, MatchTemplate, peel, placement
 from edxkit.emg.decompose.reassign import reassign
 from edxkit.emg.decompose.result import DecomposedUnit, Decomposition
 from edxkit.emg.decompose.split import split_mixed
+from edxkit.emg.decompose.trainpath import select_trains
 from edxkit.emg.decompose.units import MIN_SNR, Signals, accepts, build_unit, prune
 from edxkit.emg.prepare import Prepared, robust_noise_uv
 
@@ -69,6 +73,7 @@ SPLIT_ROUNDS = 1
 JOIN_SPARSE = True
 REASSIGN = True
 GAPFILL = True
+SELECT_TRAINS = True
 
 
 def _candidates(
@@ -223,6 +228,7 @@ def _salient(templates: list[MatchTemplate], noise: float) -> list[MatchTemplate
 def _units(sig: Signals, templates: list[MatchTemplate], events: Events) -> tuple[DecomposedUnit, ...]:
     grouped, ref = variants.group(templates, events, sig.fs_hz)
     groups = [prune(g, ref) for g in grouped]
+    pruned = _pruned(grouped, groups)
     ok = [accepts(g, templates, ref, sig.fs_hz, sig.noise_uv) for g in groups]
     rejected = [g for g, o in zip(groups, ok, strict=True) if not o]
     if JOIN_SPARSE:
@@ -236,6 +242,9 @@ def _units(sig: Signals, templates: list[MatchTemplate], events: Events) -> tupl
     kept = absorb([g for g, o in zip(groups, ok, strict=True) if o], rejected, templates, ref)
     if REASSIGN:
         kept, rejected, resid = reassign(kept, rejected, templates, ref, sig.resid, sig.fs_hz)
+        sig = replace(sig, resid=resid)
+    if SELECT_TRAINS:
+        kept, resid, _ = select_trains(kept, templates, ref, sig.resid, sig.fs_hz, sig.noise_uv, pruned)
         sig = replace(sig, resid=resid)
     if GAPFILL:
         kept, resid = fill_gaps(kept, templates, ref, sig.resid, sig.noise_uv)
@@ -256,6 +265,18 @@ def _units(sig: Signals, templates: list[MatchTemplate], events: Events) -> tupl
             found.append(unit)
     found.sort(key=lambda u: float(u.firing_times_s[0]))
     return tuple(_with_id(u, i + 1) for i, u in enumerate(found))
+
+
+def _pruned(grouped: list[Events], groups: list[Events]) -> Events:
+    """The events :func:`.units.prune` left out of each group (matched, subtracted, but in no group)."""
+    out = Events.empty()
+    for g, h in zip(grouped, groups, strict=True):
+        if g.size == h.size:
+            continue
+        key_g = g.start * 4096 + g.unit
+        gone = ~np.isin(key_g, h.start * 4096 + h.unit)
+        out = out.concat(g.select(gone))
+    return out
 
 
 def _with_id(unit: DecomposedUnit, uid: int) -> DecomposedUnit:
