@@ -617,3 +617,33 @@ def test_automatic_needle_findings_are_used_and_entered_grades_override_them() -
     imp = only(result, "lumbosacral_radiculopathy")
     assert imp.root == "L5"
     assert not any(row.get("muscle") == "gluteus_medius" for row in imp.evidence)  # entered normal wins
+
+
+# --- studies without normal limits ------------------------------------------------------------------------
+
+_ORTHODROMIC_SNAP = {
+    "nerve": "median",
+    "kind": "sensory",
+    "side": "right",
+    "record": "digit_2",
+    "direction": "orthodromic",
+    "sites": [{"site": "wrist", "distance_mm": 130, "peak_latency_ms": 3.2, "amplitude_uv": 12}],
+}
+
+
+def test_a_study_without_normal_limits_is_not_called_normal_but_stated_and_limited() -> None:
+    """An orthodromic median SNAP of 12 µV has no limit in the (antidromic) packaged table: the study is
+    normal by the other findings, but the statement says this one was not judged and a limitation names
+    it."""
+    result = run([median_motor("right"), _ORTHODROMIC_SNAP], [])
+    assert codes(result) == ["normal"]
+    assert "right median orthodromic sensory (digit 2) had no normal limits and was not judged" in (
+        result.statement
+    )
+    assert any(
+        x.startswith("no normal limits for right median orthodromic sensory (digit 2)")
+        for x in result.limitations
+    )
+    antidromic = run([median_motor("right"), _ORTHODROMIC_SNAP | {"direction": "antidromic"}], [])
+    assert "not judged" not in antidromic.statement  # judged by the 20-µV limit: abnormal
+    assert codes(antidromic) != ["normal"]

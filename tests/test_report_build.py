@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 from edxkit import load_study
 from edxkit.analyze import analyze_study
 from edxkit.dsp.decimate import decimate_minmax
+from edxkit.model import Study
 from edxkit.report import build_report
 from edxkit.report.model import Cell, Report, Table
 from edxkit.report.ncs_tables import cell
@@ -227,3 +228,34 @@ def test_an_abnormal_value_that_rounds_onto_its_limit_is_printed_with_more_decim
         "abnormal": [],
     }
     assert cell(normal, "amplitude_mv", None, 1).text == "2.0"
+
+
+def test_a_nerve_study_without_normal_limits_is_summarised_as_not_compared_not_as_normal() -> None:
+    snap = {
+        "nerve": "median",
+        "kind": "sensory",
+        "side": "right",
+        "record": "wrist",
+        "direction": "orthodromic",
+        "sites": [{"site": "digit_2", "distance_mm": 140, "peak_latency_ms": 3.1, "amplitude_uv": 13}],
+    }
+    motor = {
+        "nerve": "median",
+        "kind": "motor",
+        "side": "right",
+        "record": "APB",
+        "sites": [{"site": "wrist", "distance_mm": 70, "onset_latency_ms": 3.6, "amplitude_mv": 8.1}],
+    }
+    study = Study.model_validate(
+        {
+            "schema": "edxkit.study/1",
+            "id": "O",
+            "patient": {"id": "P", "age": 52},
+            "performed": "2026-11-27",
+            "temperature_c": {"upper": 33},
+            "ncs": [motor, snap],
+        }
+    )
+    summary = build_report(study, analyze_study(study), figures=False, created=CREATED).summary
+    assert "Normal nerve conduction: right median motor (APB)." in summary
+    assert "Not compared with normal limits (none in the table): right median sensory (wrist)." in summary

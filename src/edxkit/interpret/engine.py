@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from edxkit.interpret.criteria import DEFAULT_DEMYELINATING, demyelinating_criteria
-from edxkit.interpret.facts import F_MIN_CMAP_FRACTION, build_facts
+from edxkit.interpret.facts import F_MIN_CMAP_FRACTION, NcsFacts, build_facts
 from edxkit.interpret.model import Impression, Interpretation
 from edxkit.interpret.prose import findings_in_words, words
 from edxkit.interpret.rules import cts, focal, mnd, myopathy, nmj, peroneal, polyneuropathy, radial, ulnar
@@ -58,12 +58,25 @@ def _general_limitations(state: State) -> None:
         state.limit("no needle EMG: denervation, chronicity and root/muscle disease not assessed")
     if f.muscles and not f.ncs and any(m.abnormal for m in f.muscles):
         state.limit("no nerve conduction studies: localization rests on the needle examination only")
+    unjudged = [_study_words(n) for n in f.ncs if n.unjudged]
+    if unjudged:
+        state.limit(
+            "no normal limits for " + ", ".join(unjudged) + " (none in the table for its recording site or "
+            "direction): its values were not compared and it is not called normal"
+        )
     unassessed = [f"{m.side} {words(m.muscle)}" for m in f.muscles if not m.assessed]
     if unassessed:
         state.limit(
             "needle examination without findings (none entered, recordings not analyzed): "
             + ", ".join(unassessed)
         )
+
+
+def _study_words(n: NcsFacts) -> str:
+    r = n.result
+    direction = " orthodromic" if r.direction == "orthodromic" else ""
+    where = f" ({words(r.record)})" if r.record else ""
+    return f"{r.side} {words(r.nerve)}{direction} {r.kind}{where}"
 
 
 def _unexplained(state: State) -> list[dict[str, Any]]:
@@ -94,6 +107,13 @@ def _statement(state: State, unexplained: list[dict[str, Any]]) -> str:
             return (
                 f"Normal study: the {' and '.join(parts)} findings are within normal limits, apart from "
                 f"increased polyphasia in {', '.join(nonspecific)}, which alone is non-specific."
+            )
+        unjudged = [_study_words(n) for n in f.ncs if n.unjudged]
+        if unjudged:
+            verb = "was" if len(unjudged) == 1 else "were"
+            return (
+                f"Normal study: all {' and '.join(parts)} findings compared with normal limits are within "
+                f"them; {', '.join(unjudged)} had no normal limits and {verb} not judged."
             )
         return f"Normal study: all {' and '.join(parts)} findings are within normal limits."
     if state.impressions:

@@ -172,6 +172,16 @@ class NcsFacts:
         late_absent = self.kind in ("f_wave", "h_reflex") and self.absent and self.absent_counts
         return sites or segments or bool(self.summary_abnormal) or late_absent
 
+    @property
+    def unjudged(self) -> bool:
+        """A motor or sensory study with a response but no normal limit at its distal site (none in the
+        table for its nerve, recording site or direction): its values were not compared, so it is neither
+        normal nor abnormal."""
+        sites = self.result.sites
+        if self.kind not in ("motor", "sensory") or not sites or self.abnormal:
+            return False
+        return sites[0].response == "present" and not sites[0].limits
+
     def evidence(self) -> list[dict[str, Any]]:
         """Rows of every abnormal flag kept (site, segment and summary)."""
         r = self.result

@@ -83,12 +83,28 @@ def muscle_sentences(table: Table | None, sections: list[MuscleSection]) -> list
     return out
 
 
+def _judged(section: NerveSection) -> bool:
+    """Some value of the nerve study was compared with a normal limit (or nothing was measured)."""
+    cells = [
+        c for row in section.sites.rows for c in row.cells if c.field not in ("distance_mm", "segment_mm")
+    ]
+    measured = [c for c in cells if c.value is not None]
+    return not measured or any(c.limit is not None for c in cells)
+
+
 def pertinent_normals(nerves: list[NerveSection], muscles: list[MuscleSection], rows: list[Row]) -> list[str]:
     """The studies that were normal, in one sentence each for nerves, special studies and muscles."""
     out = []
-    normal_nerves = [s.title for s in nerves if not s.abnormal]
+    normal_nerves = [s.title for s in nerves if not s.abnormal and _judged(s)]
     if normal_nerves:
         out.append("Normal nerve conduction: " + ", ".join(map(lower_first, normal_nerves)) + ".")
+    unjudged = [s.title for s in nerves if not s.abnormal and not _judged(s)]
+    if unjudged:
+        out.append(
+            "Not compared with normal limits (none in the table): "
+            + ", ".join(map(lower_first, unjudged))
+            + "."
+        )
     normal_special = [r.label for r in rows if not _abnormal_cells(r)]
     if normal_special:
         out.append("Normal: " + ", ".join(map(lower_first, normal_special)) + ".")
