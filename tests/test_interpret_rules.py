@@ -647,3 +647,14 @@ def test_a_study_without_normal_limits_is_not_called_normal_but_stated_and_limit
     antidromic = run([median_motor("right"), _ORTHODROMIC_SNAP | {"direction": "antidromic"}], [])
     assert "not judged" not in antidromic.statement  # judged by the 20-µV limit: abnormal
     assert codes(antidromic) != ["normal"]
+
+
+def test_a_study_without_normal_limits_is_named_beside_non_specific_polyphasia_too() -> None:
+    polyphasic = emg("right", "normal", "APB")
+    polyphasic[0]["findings"]["polyphasia"] = "increased"
+    result = run([median_motor("right"), _ORTHODROMIC_SNAP], polyphasic + emg("right", "normal", "FDI"))
+    assert codes(result) == ["normal"]
+    assert (
+        "which alone is non-specific; right median orthodromic sensory (digit 2) had no normal limits and "
+        "was not judged." in result.statement
+    )

@@ -103,17 +103,18 @@ def _statement(state: State, unexplained: list[dict[str, Any]]) -> str:
         nonspecific = [
             f"{m.side} {words(m.muscle)}" for m in f.muscles if m.abnormal_fields() == ["polyphasia"]
         ]
+        unjudged = [_study_words(n) for n in f.ncs if n.unjudged]
+        verb = "was" if len(unjudged) == 1 else "were"
+        not_judged = f"; {', '.join(unjudged)} had no normal limits and {verb} not judged" if unjudged else ""
         if nonspecific:
             return (
                 f"Normal study: the {' and '.join(parts)} findings are within normal limits, apart from "
-                f"increased polyphasia in {', '.join(nonspecific)}, which alone is non-specific."
+                f"increased polyphasia in {', '.join(nonspecific)}, which alone is non-specific{not_judged}."
             )
-        unjudged = [_study_words(n) for n in f.ncs if n.unjudged]
         if unjudged:
-            verb = "was" if len(unjudged) == 1 else "were"
             return (
                 f"Normal study: all {' and '.join(parts)} findings compared with normal limits are within "
-                f"them; {', '.join(unjudged)} had no normal limits and {verb} not judged."
+                f"them{not_judged}."
             )
         return f"Normal study: all {' and '.join(parts)} findings are within normal limits."
     if state.impressions:
