@@ -41,8 +41,7 @@ def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -
         result.sites.append(res)
         analyses.append(analysis)
     age = study.patient.age
-    _site_limits(result, settings.norms, age)
-    distal_lln = _find(settings.norms, result, "amplitude", age)
+    distal_lln = _site_limits(result, settings.norms, age).get("amplitude")
     criteria = block_criteria()[settings.criteria]
     result.segments = segments(
         result.sites,
@@ -156,17 +155,20 @@ def _find(
     )
 
 
-def _site_limits(result: NerveResult, table: NormTable, age: float) -> None:
-    """Distal-site limits: latency (at its fixed distance), amplitude, and sensory CV."""
+def _site_limits(result: NerveResult, table: NormTable, age: float) -> dict[str, Limit]:
+    """Distal-site limits: latency (at its fixed distance), amplitude, and sensory CV; returns the limits
+    the table has for the study, applied or not (a latency limit for another distance is not)."""
     if not result.sites:
-        return
+        return {}
     distal = result.sites[0]
     latency = "onset_latency_ms" if result.kind == "motor" else "peak_latency_ms"
     measures = [latency, "amplitude"] + (["cv_m_s"] if result.kind == "sensory" else [])
+    found: dict[str, Limit] = {}
     for measure in measures:
         limit = _find(table, result, measure, age, "any" if measure == "cv_m_s" else None)
         if limit is None:
             continue
+        found[measure] = limit
         if measure == latency and not _same_distance(limit, distal):
             distal.notes.append(
                 f"{latency} not compared: the limit is for {limit.distance_mm:g} mm, "
@@ -174,7 +176,7 @@ def _site_limits(result: NerveResult, table: NormTable, age: float) -> None:
             )
             continue
         _judge(distal, measure, limit)
-    if not distal.limits and not any("not compared" in n for n in distal.notes):
+    if not found:
         where = f"recorded at {result.record}" if result.record else "without a recording site"
         study = f"{result.nerve} {result.kind} study {where}"
         study = f"an orthodromic {study}" if result.direction == "orthodromic" else f"a {study}"
@@ -182,9 +184,10 @@ def _site_limits(result: NerveResult, table: NormTable, age: float) -> None:
             f"not compared with normal limits: {table.name} (version {table.version}) has none for {study}"
         )
     if distal.response == "absent":
-        amplitude = _find(table, result, "amplitude", age)
+        amplitude = found.get("amplitude")
         if amplitude is None or amplitude.value > 0:
             distal.abnormal.append("response")
+    return found
 
 
 def _same_distance(limit: Limit, site: SiteResult) -> bool:
