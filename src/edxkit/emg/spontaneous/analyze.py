@@ -11,7 +11,8 @@ regular fibres split by their intervals (fibrillation trains with a PSW's slow p
 PSWs are found; a regular fibre's chain kept out of an irregular end-plate-spike group),
 fasciculations explained by other trains or shorter than a motor-unit potential removed, fasciculation and
 myokymic trains whose discharges are not one repeating potential removed, fibre discharges hidden in
-overlaps matched on their spike on the residual of the final trains, end-plate noise completed below
+overlaps matched on their spike on the residual of the final trains, spikes of a complex repetitive
+discharge's complex removed from the other trains (time-locked to it), end-plate noise completed below
 the blind threshold in the end-plate zone (:mod:`.mepp`); grades (:mod:`.grade`).
 
 :func:`analyze_spontaneous` runs the stages of this package on one prepared signal;
@@ -49,11 +50,13 @@ from edxkit.emg.spontaneous.result import (
     rate_and_cv,
 )
 from edxkit.emg.spontaneous.trains import (
+    PART_MIN,
     SPLIT_TOL,
     Cluster,
     cluster_shapes,
     drop_time_locked,
     firing_pattern,
+    locked_part,
     median_template,
     merge_families,
     nearest_gap,
@@ -139,6 +142,7 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
     trains = _peeled(trains, cand, prep)
     trains = _join_locked(_join_crd_fragments(trains), fs)
     trains = [_fill_crd_run(t, prep) if t.type == "complex_repetitive" else t for t in trains]
+    trains = _join_locked(trains, fs)  # two phases of one CRD complex, each completed on its grid
     trains = _join_myotonic_fragments(_myotonic_context(trains))
     trains = _split_merged(_psw_context(trains, raw_noise), raw_noise)
     for i in sorted(range(len(trains)), key=lambda i: -trains[i].count):
@@ -146,7 +150,7 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
             trains[i] = _fill_regular(trains[i], trains, prep)
     trains = drop_explained_fasciculations(_join_look_alike_fasciculations(trains))
     trains = drop_inconsistent_units(drop_brief_fasciculations(trains, raw_noise), prep)
-    trains = _overlapped(trains, cand, prep)
+    trains = _drop_crd_components(_overlapped(trains, cand, prep), fs)
     trains = _with_mepps(trains, prep, raw_noise)
     return _result(trains, analysed, cand.noise_uv, cand.threshold_uv)
 
@@ -443,6 +447,42 @@ def _join_locked(trains: Sequence[SpontaneousTrain], fs_hz: float) -> list[Spont
         else:
             kept.append(b)
     return kept
+
+
+def _drop_crd_components(trains: Sequence[SpontaneousTrain], fs_hz: float) -> list[SpontaneousTrain]:
+    """Remove from every other train the discharges that are a late (or early) spike of a complex
+    repetitive discharge's complex.
+
+    A CRD is one complex of fibres firing in a fixed sequence (ephaptic activation), so each of its spikes
+    follows the main one at a constant lag in every discharge; a spike of the complex whose shape matches
+    no other of the CRD's becomes a group of its own and, mixed with other discharges of that shape, is
+    typed fibrillation or end-plate spike, adding a generator that is not there. Run once the CRDs are
+    completed on their interval grid (:func:`_fill_crd_run`) and the trains completed from the residual
+    (:func:`_overlapped`); each locked part (one per spike of the complex) is found by
+    :func:`~edxkit.emg.spontaneous.trains.locked_part` (one lag, most of the CRD's discharges, beyond
+    chance). A train left with fewer than ``MIN_DISCHARGES`` discharges is dropped."""
+    crds = [t for t in trains if t.type == "complex_repetitive" and t.count >= PART_MIN]
+    if not crds:
+        return list(trains)
+    window, jitter = LOCK_WINDOW_MS * fs_hz / 1000.0, LOCK_JITTER_MS * fs_hz / 1000.0
+    out: list[SpontaneousTrain] = []
+    for b in trains:
+        times = np.sort(b.times_s)
+        for a in crds:
+            if a is b or times.size < PART_MIN:
+                continue
+            lead = np.rint(a.times_s * fs_hz).astype(np.int64)
+            while times.size >= PART_MIN:  # each spike of the complex in turn
+                part = locked_part(lead, np.rint(times * fs_hz).astype(np.int64), window, jitter)
+                if part is None:
+                    break
+                times = times[~part]
+        if times.size == b.count:
+            out.append(b)
+        elif times.size >= MIN_DISCHARGES:
+            rate, cv = rate_and_cv(times)
+            out.append(replace(b, times_s=times, rate_hz=rate, isi_cv=cv))
+    return out
 
 
 def _join_crd_fragments(trains: Sequence[SpontaneousTrain]) -> list[SpontaneousTrain]:

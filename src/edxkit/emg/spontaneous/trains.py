@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
+from scipy.stats import binom  # type: ignore[import-untyped]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -39,6 +40,9 @@ SHAPE_TOL = 0.12
 LOCK_WINDOW_MS = 15.0
 LOCK_JITTER_MS = 0.3
 LOCK_FRACTION = 0.8
+PART_MIN = 8
+PART_OF_LEADER = 0.5
+PART_CHANCE = 1e-6
 TEMPLATE_PRE_MS = 8.0
 FAMILY_CORRELATION = 0.93
 EMBEDDED_FRACTION = 0.7
@@ -229,6 +233,46 @@ def drop_time_locked(clusters: list[Cluster], fs_hz: float) -> list[Cluster]:
         if not any(_locked(clusters[j].positions, b, window, jitter) for j in kept):
             kept.append(k)
     return [clusters[k] for k in sorted(kept, key=lambda k: int(clusters[k].positions[0]))]
+
+
+def locked_part(a: IntArray, b: IntArray, window: float, jitter: float) -> NDArray[np.bool_] | None:
+    """Mask of the candidates ``b`` that follow (or precede) those of ``a`` at one constant lag, when they are
+    too many to be chance; else None.
+
+    Lags (samples) to the nearest candidate of ``a`` within ``window``; the lag with the most lags within
+    ±``jitter`` of it is the mode; at most one candidate of ``b`` per candidate of ``a`` (the closest to the
+    mode). The part counts when it holds ≥ ``PART_MIN`` candidates and ≥ ``PART_OF_LEADER`` of the
+    candidates of ``a`` (a component present in most discharges of its generator), and when a count as large
+    would arise with odds ≤ ``PART_CHANCE`` if ``b`` fired independently of ``a`` (binomial over the
+    candidates of ``a``, each catching one of ``b`` in its ±jitter bin with probability
+    1 − e^(−rate_b·2·jitter))."""
+    if a.size < PART_MIN or b.size < PART_MIN:
+        return None
+    j = np.clip(np.searchsorted(a, b), 1, a.size - 1)
+    cand = np.stack([a[j - 1], a[j]], axis=1) - b[:, None]
+    pick = np.argmin(np.abs(cand), axis=1)
+    lag = cand[np.arange(b.size), pick].astype(np.float64)
+    owner = np.where(pick == 0, j - 1, j)
+    near = np.flatnonzero(np.abs(lag) <= window)
+    if near.size < PART_MIN:
+        return None
+    srt = np.sort(lag[near])
+    counts = np.searchsorted(srt, srt + jitter, side="right") - np.searchsorted(srt, srt - jitter)
+    centre = float(np.median(srt[np.abs(srt - srt[int(np.argmax(counts))]) <= jitter]))
+    inside = near[np.abs(lag[near] - centre) <= jitter]
+    order = inside[np.argsort(np.abs(lag[inside] - centre), kind="stable")]
+    _, first = np.unique(owner[order], return_index=True)
+    chosen = order[first]
+    k = chosen.size
+    if k < max(PART_MIN, PART_OF_LEADER * a.size):
+        return None
+    span = float(max(b[-1] - b[0], 1))
+    p = 1.0 - np.exp(-(b.size / span) * 2.0 * jitter)
+    if binom.sf(k - 1, a.size, p) > PART_CHANCE:
+        return None
+    mask = np.zeros(b.size, dtype=bool)
+    mask[chosen] = True
+    return mask
 
 
 def _locked(a: IntArray, b: IntArray, window: float, jitter: float) -> bool:
