@@ -16,6 +16,7 @@ from edxkit.emg.muscle import MuscleResult, analyze_needle_exams
 from edxkit.interpret import Interpretation, interpret
 from edxkit.model import Study
 from edxkit.ncs.nerve import NcsSettings, analyze_conduction
+from edxkit.ncs.order import unordered_warnings
 from edxkit.ncs.results import NerveResult
 from edxkit.ncs.special import analyze_special
 from edxkit.temperature import temperature_problems
@@ -78,6 +79,7 @@ def analyze_study(
     for muscle in result.emg:
         result.warnings.extend(f"{muscle.muscle} ({muscle.side}): {e}" for e in muscle.errors)
     result.warnings.extend(t.describe() for t in temperature_problems(study))
+    result.warnings.extend(unordered_warnings(result.ncs))
     result.interpretation = interpret(study, result)
     result.billing = derive_billing(study)
     return result

@@ -10,6 +10,7 @@ from edxkit.errors import EdxInputError, Problem, Severity
 from edxkit.io.base import check_finite
 from edxkit.io.study import find_study_file, parse_study, read_document, read_sweeps
 from edxkit.model import NerveStudy, Site, Study, WaveformRef
+from edxkit.ncs.order import unordered_pairs
 from edxkit.temperature import temperature_problems
 
 Check = tuple[str, str, Severity]  # (field, reason, severity) within a study
@@ -72,6 +73,24 @@ def _nerve_checks(nerve: NerveStudy) -> list[Check]:
             reason = "stimulus intensities are used only by H-reflex series"
             out.append((f"{field}.intensities_ma", reason, "warning"))
         out += _distance_checks(nerve, j, field)
+    return out + _order_checks(nerve)
+
+
+def _order_checks(nerve: NerveStudy) -> list[Check]:
+    """Entered latencies that do not grow from the distal site up (:mod:`edxkit.ncs.order`)."""
+    if nerve.kind not in ("motor", "sensory"):
+        return []
+    out: list[Check] = []
+    for name in ("onset_latency_ms", "peak_latency_ms"):
+        values = [getattr(s, name) if s.response != "absent" else None for s in nerve.sites]
+        for k in unordered_pairs(values):
+            lower, upper = nerve.sites[k], nerve.sites[k + 1]
+            reason = (
+                f"{values[k + 1]} ms at {upper.site.replace('_', ' ')} is not later than {values[k]} ms at "
+                f"{lower.site.replace('_', ' ')}, the site below it: a proximal stimulus cannot give a "
+                "shorter latency (check the values and the order of the sites)"
+            )
+            out.append((f"sites[{k + 1}].{name}", reason, "warning"))
     return out
 
 

@@ -20,6 +20,7 @@ from edxkit.interpret.prose import findings_in_words, words
 from edxkit.interpret.rules import cts, focal, mnd, myopathy, nmj, peroneal, polyneuropathy, radial, ulnar
 from edxkit.interpret.state import State
 from edxkit.model import Study
+from edxkit.ncs.order import unordered_sites
 
 if TYPE_CHECKING:
     from edxkit.analyze import StudyResult
@@ -58,6 +59,12 @@ def _general_limitations(state: State) -> None:
         state.limit("no needle EMG: denervation, chronicity and root/muscle disease not assessed")
     if f.muscles and not f.ncs and any(m.abnormal for m in f.muscles):
         state.limit("no nerve conduction studies: localization rests on the needle examination only")
+    for n in f.ncs:
+        for text in unordered_sites(n.result):
+            state.limit(
+                f"{_study_words(n)}: {text}, impossible for a more proximal stimulus (check the values or "
+                "markers); the conduction velocities of the segments at these sites are not interpreted"
+            )
     unjudged = [_study_words(n) for n in f.ncs if n.unjudged]
     if unjudged:
         state.limit(

@@ -11,6 +11,7 @@ from edxkit.ncs.align import align_analyses
 from edxkit.ncs.conduction import DEFAULT_CRITERIA, block_criteria, segments, sensory_cv
 from edxkit.ncs.kinds import Kind
 from edxkit.ncs.markers import SweepAnalysis, SweepMarkers, analyse_sweep
+from edxkit.ncs.order import set_aside_unordered
 from edxkit.ncs.results import LimitUsed, NerveResult, SiteResult
 from edxkit.norms import Limit, NormTable, default_table
 from edxkit.waveform import Waveform
@@ -50,6 +51,7 @@ def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -
         criteria=criteria,
         aligned_ms=_aligned_deltas(result.sites, analyses),
     )
+    set_aside_unordered(result)
     _segment_limits(result, settings.norms, age)
     return result
 
