@@ -355,6 +355,7 @@ def _onset(
             hidden_lead=spec.hidden_lead,
             toe_shrinkage=spec.toe_shrinkage,
             lead_shrinkage=spec.lead_shrinkage,
+            lobes=factor == 1 or spec.fine_grid_lobes,
         )
     if fit is None:
         fallback = crossing_before(t, sig.smooth, k, -0.1 * abs(amplitude))

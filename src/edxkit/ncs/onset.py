@@ -180,6 +180,7 @@ def fit_onset(
     hidden_lead: tuple[float, float] | None = None,
     toe_shrinkage: tuple[float, float, float] | None = None,
     lead_shrinkage: tuple[float, float, float] | None = None,
+    lobes: bool = True,
 ) -> OnsetFit | None:
     """Onset of the response whose negative peak (of size ``amplitude``) is at sample ``k_peak``.
 
@@ -211,6 +212,9 @@ def fit_onset(
         CMAPs: ``(median, sd, c)`` of a prior on the toe; see :func:`shrink_to_prior`.
     lead_shrinkage : (float, float, float), optional
         SNAPs: ``(median, sd, c)`` (ms) of a prior on the lead ``t₃₀ − onset``; see :func:`shrink_to_prior`.
+    lobes : bool, optional
+        False: an initially positive edge is taken only when no monotone one fits (see
+        :attr:`edxkit.ncs.kinds.KindSpec.fine_grid_lobes`).
 
     Returns
     -------
@@ -235,7 +239,7 @@ def fit_onset(
     negative, lobed = _best_fits(t, y, t0_min, t_top)
     edge = negative
     if lobed is not None and (
-        edge is None or edge.sse - lobed.sse > oversampling * LOBE_CHI2 * sigma * sigma
+        edge is None or (lobes and edge.sse - lobed.sse > oversampling * LOBE_CHI2 * sigma * sigma)
     ):
         edge = lobed if _lobe_height(lobed) > LOBE_SIGMAS * sigma_smooth else edge
     if edge is None:
