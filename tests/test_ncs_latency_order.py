@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from edxkit.analyze import analyze_study
 from edxkit.io.study import load_study
 from edxkit.ncs.order import unordered_pairs
+from edxkit.report import build_report
 from edxkit.validate import validate_study
 
 from conftest import write_study_json
@@ -75,3 +76,13 @@ def test_unordered_pairs_are_exactly_the_known_pairs_that_do_not_increase(values
         if values[k] is not None and values[k + 1] is not None and values[k + 1] <= values[k]  # type: ignore[operator]
     ]
     assert pairs == expected
+
+
+def test_report_does_not_call_a_nerve_with_out_of_order_latencies_normal(tmp_path: Path) -> None:
+    """All values of the ulnar study are within limits once its velocities are withdrawn, but it is listed as
+    out of order, not among the normal nerve conduction studies."""
+    study = load_study(write_study_json(tmp_path / "study.json", _ulnar(2.0)))
+    summary = build_report(study, analyze_study(study), figures=False).summary
+    assert not any(s.startswith("Normal nerve conduction") and "ulnar motor" in s for s in summary)
+    out_of_order = [s for s in summary if s.startswith("Onset latencies out of order")]
+    assert len(out_of_order) == 1 and "right ulnar motor (ADM)" in out_of_order[0]

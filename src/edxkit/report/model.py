@@ -146,6 +146,7 @@ class NerveSection(_Model):
     segments: Table | None = None
     figure: Figure | None = None
     abnormal: bool = False
+    unordered: bool = False  # onset latencies out of order along the nerve (edxkit.ncs.order)
 
 
 class MuscleSection(_Model):

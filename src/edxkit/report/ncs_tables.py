@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from edxkit.ncs.order import unordered_pairs
 from edxkit.report.labels import capital, field_label, format_number, nerve_title, words
 from edxkit.report.model import Cell, Column, Limit, NerveSection, Row, Table
 
@@ -167,6 +168,9 @@ def nerve_section(nerve: dict[str, Any]) -> NerveSection:
         segments=segments,
     )
     section.abnormal = any(c.abnormal for t in (sites, segments) if t for r in t.rows for c in r.cells)
+    listed = nerve.get("sites", [])
+    onsets = [None if s.get("response") == "absent" else s.get("onset_latency_ms") for s in listed]
+    section.unordered = bool(unordered_pairs(onsets))
     return section
 
 

@@ -95,10 +95,17 @@ def _judged(section: NerveSection) -> bool:
 def pertinent_normals(nerves: list[NerveSection], muscles: list[MuscleSection], rows: list[Row]) -> list[str]:
     """The studies that were normal, in one sentence each for nerves, special studies and muscles."""
     out = []
-    normal_nerves = [s.title for s in nerves if not s.abnormal and _judged(s)]
+    normal_nerves = [s.title for s in nerves if not s.abnormal and not s.unordered and _judged(s)]
     if normal_nerves:
         out.append("Normal nerve conduction: " + ", ".join(map(lower_first, normal_nerves)) + ".")
-    unjudged = [s.title for s in nerves if not s.abnormal and not _judged(s)]
+    unordered = [s.title for s in nerves if not s.abnormal and s.unordered]
+    if unordered:
+        out.append(
+            "Onset latencies out of order, velocities not given (see the limitations): "
+            + ", ".join(map(lower_first, unordered))
+            + "."
+        )
+    unjudged = [s.title for s in nerves if not s.abnormal and not s.unordered and not _judged(s)]
     if unjudged:
         out.append(
             "Not compared with normal limits (none in the table): "
