@@ -21,6 +21,7 @@ from edxkit.interpret.rules import cts, focal, mnd, myopathy, nmj, peroneal, pol
 from edxkit.interpret.state import State
 from edxkit.model import Study
 from edxkit.ncs.order import unordered_sites
+from edxkit.ncs.pitfalls import forearm_block
 
 if TYPE_CHECKING:
     from edxkit.analyze import StudyResult
@@ -60,11 +61,7 @@ def _general_limitations(state: State) -> None:
     if f.muscles and not f.ncs and any(m.abnormal for m in f.muscles):
         state.limit("no nerve conduction studies: localization rests on the needle examination only")
     for n in f.ncs:
-        for text in unordered_sites(n.result):
-            state.limit(
-                f"{_study_words(n)}: {text}, impossible for a more proximal stimulus (check the values or "
-                "markers); the conduction velocities of the segments at these sites are not interpreted"
-            )
+        _site_limitations(state, n)
     unjudged = [_study_words(n) for n in f.ncs if n.unjudged]
     if unjudged:
         state.limit(
@@ -76,6 +73,22 @@ def _general_limitations(state: State) -> None:
         state.limit(
             "needle examination without findings (none entered, recordings not analyzed): "
             + ", ".join(unassessed)
+        )
+
+
+def _site_limitations(state: State, n: NcsFacts) -> None:
+    """Out-of-order onsets (:mod:`edxkit.ncs.order`) and a forearm ulnar block that an anastomosis may
+    explain (:mod:`edxkit.ncs.pitfalls`)."""
+    for text in unordered_sites(n.result):
+        state.limit(
+            f"{_study_words(n)}: {text}, impossible for a more proximal stimulus (check the values or "
+            "markers); the conduction velocities of the segments at these sites are not interpreted"
+        )
+    if forearm_block(n.result) is not None:
+        state.limit(
+            f"{_study_words(n)}: the conduction block between wrist and below elbow may be a Martin–Gruber "
+            "anastomosis, which stimulating the median nerve at the elbow while recording this muscle "
+            "would show"
         )
 
 

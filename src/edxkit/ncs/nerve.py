@@ -12,6 +12,7 @@ from edxkit.ncs.conduction import DEFAULT_CRITERIA, block_criteria, segments, se
 from edxkit.ncs.kinds import Kind
 from edxkit.ncs.markers import SweepAnalysis, SweepMarkers, analyse_sweep
 from edxkit.ncs.order import set_aside_unordered
+from edxkit.ncs.pitfalls import pitfall_notes
 from edxkit.ncs.results import LimitUsed, NerveResult, SiteResult
 from edxkit.norms import Limit, NormTable, default_table
 from edxkit.waveform import Waveform
@@ -53,6 +54,7 @@ def analyze_conduction(study: Study, nerve: NerveStudy, settings: NcsSettings) -
     )
     set_aside_unordered(result)
     _segment_limits(result, settings.norms, age)
+    result.notes.extend(pitfall_notes(result))
     return result
 
 
