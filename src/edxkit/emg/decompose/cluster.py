@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from edxkit.emg.decompose.align import median_rows
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -26,6 +28,7 @@ NOISE_K = 2.5
 REL_TOL = 0.1
 MAX_CLUSTERS = 40
 SPLIT_EXPLAINED = 0.6
+NEIGHBOUR_ROWS = 128
 
 
 def features(w: FloatArray) -> FloatArray:
@@ -39,20 +42,34 @@ def features(w: FloatArray) -> FloatArray:
 
 def _neighbours(f: FloatArray, sigma: float) -> NDArray[np.bool_]:
     n2 = np.einsum("ij,ij->i", f, f)
-    d2 = n2[:, None] + n2[None, :] - 2.0 * (f @ f.T)
-    tol = NOISE_K * 2.0 * f.shape[1] * sigma**2 + REL_TOL**2 * 0.5 * (n2[:, None] + n2[None, :])
-    return np.asarray(d2 < tol)
+    gram = f @ f.T
+    noise = NOISE_K * 2.0 * f.shape[1] * sigma**2
+    near = np.empty(gram.shape, dtype=bool)
+    # d2 = ‖fi‖² + ‖fj‖² − 2 fi·fj against tol = noise + REL_TOL²/2 (‖fi‖² + ‖fj‖²), a block of rows at a
+    # time (the same values, fewer passes over memory)
+    for i in range(0, n2.size, NEIGHBOUR_ROWS):
+        pair = n2[i : i + NEIGHBOUR_ROWS, None] + n2[None, :]
+        tol = pair * (REL_TOL**2 * 0.5)
+        tol += noise
+        pair -= 2.0 * gram[i : i + NEIGHBOUR_ROWS]
+        np.less(pair, tol, out=near[i : i + NEIGHBOUR_ROWS])
+    return near
 
 
 def _gather(w: FloatArray, template: FloatArray, free: NDArray[np.bool_], sigma: float) -> NDArray[np.bool_]:
-    """Free windows close enough to ``template``, after two median refinements."""
+    """Free windows close enough to ``template``, after two median refinements (only the free windows are
+    compared: taken ones can never be members)."""
     members = np.zeros(w.shape[0], dtype=bool)
+    idx = np.flatnonzero(free)
+    wf = w[idx]
     for _ in range(3):
-        err = np.mean((w - template) ** 2, axis=1)
-        members = free & (err < NOISE_K * sigma**2 + REL_TOL**2 * float(np.mean(template**2)))
-        if np.count_nonzero(members) < 2:
+        err = np.mean((wf - template) ** 2, axis=1)
+        near = err < NOISE_K * sigma**2 + REL_TOL**2 * float(np.mean(template**2))
+        members = np.zeros(w.shape[0], dtype=bool)
+        members[idx[near]] = True
+        if np.count_nonzero(near) < 2:
             return members
-        template = np.median(w[members], axis=0)
+        template = median_rows(wf[near])
     return members
 
 
@@ -85,7 +102,7 @@ def split_by_amplitude(
     """
     if depth >= 3 or members.size < 2 * min_count:
         return [members]
-    t = np.median(w[members], axis=0)
+    t = median_rows(w[members])
     energy = float(t @ t)
     if energy <= 0:
         return [members]
@@ -123,17 +140,21 @@ def cluster(w: FloatArray, sigma: float, min_count: int) -> tuple[IntArray, list
     near = _neighbours(features(w)[seeds], sigma)
     active = np.ones(seeds.size, dtype=bool)
     seed_min = max(3, int(min_count * seeds.size / n))
+    # active neighbours of each seed, updated as seeds leave (integer counts: exact)
+    n_near = near.sum(axis=1)
     while len(templates) < MAX_CLUSTERS:
-        counts = (near & active[None, :]).sum(axis=1) * active
+        counts = n_near * active
         i = int(np.argmax(counts))
         if counts[i] < seed_min:
             break
         seed_members = near[i] & active
-        members = _gather(w, np.median(w[seeds[seed_members]], axis=0), labels < 0, sigma)
+        members = _gather(w, median_rows(w[seeds[seed_members]]), labels < 0, sigma)
+        was = active.copy()
         active &= ~seed_members
         if np.count_nonzero(members) >= min_count:
             for part in split_by_amplitude(w, np.flatnonzero(members), sigma, min_count):
                 labels[part] = len(templates)
-                templates.append(np.median(w[part], axis=0))
+                templates.append(median_rows(w[part]))
             active &= labels[seeds] < 0
+        n_near = n_near - near[:, np.flatnonzero(was & ~active)].sum(axis=1)
     return labels, templates

@@ -16,6 +16,7 @@ hidden under larger ones, until nothing more is accepted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,20 +45,28 @@ class MatchTemplate:
 
     wave: FloatArray
     peak: int
-    shifted: FloatArray = field(init=False, repr=False)
     core: tuple[int, int] = field(init=False, repr=False)
     """Span (relative to the peak sample) where |template| ≥ CORE_FRACTION of its peak."""
+    energy: float = field(init=False, repr=False, compare=False)
+    """‖wave‖² (computed once: every matching stage asks for it many times)."""
+    lag_cache: dict[int, tuple[MatchTemplate, tuple[float, int]]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    """Results of :func:`.templates.nrmse_lag` with this template first, by the other template's id (the
+    other template is kept with its result, so the id stays its own)."""
 
     def __post_init__(self) -> None:
-        grid = np.arange(N_FRACTIONS + 1) / N_FRACTIONS - 0.5
-        object.__setattr__(self, "shifted", delay(np.tile(self.wave, (grid.size, 1)), grid))
         a = np.abs(self.wave)
         big = np.flatnonzero(a >= CORE_FRACTION * a[self.peak])
         object.__setattr__(self, "core", (int(big[0]) - self.peak, int(big[-1]) - self.peak + 1))
+        object.__setattr__(self, "energy", float(self.wave @ self.wave))
 
-    @property
-    def energy(self) -> float:
-        return float(self.wave @ self.wave)
+    @cached_property
+    def shifted(self) -> FloatArray:
+        """Rows of the template delayed by −0.5, −0.5 + 1/N_FRACTIONS, …, 0.5 sample (computed when first
+        needed: many templates are built and dropped without being matched)."""
+        grid = np.arange(N_FRACTIONS + 1) / N_FRACTIONS - 0.5
+        return delay(np.tile(self.wave, (grid.size, 1)), grid)
 
     def placed(self, fractions: FloatArray) -> FloatArray:
         """Rows of the template delayed by each fraction (−0.5…0.5 sample)."""
@@ -104,6 +113,23 @@ def placement(n: int, template: MatchTemplate, start: IntArray, fraction: FloatA
     return np.asarray(np.bincount(idx[inside], weights=vals[inside], minlength=n)[:n], dtype=np.float64)
 
 
+def subtract_placed(r: FloatArray, template: MatchTemplate, start: IntArray, fraction: FloatArray) -> None:
+    """``r -= placement(r.size, template, start, fraction)`` in place, touching only the placed samples when
+    no two placements overlap (the same values: each sample loses its one placed value)."""
+    size = template.wave.size
+    if start.size > 1 and bool(np.any(np.diff(np.sort(start)) < size)):
+        r -= placement(r.size, template, start, fraction)
+        return
+    idx = start[:, None] + np.arange(size)[None, :]
+    vals = template.placed(fraction)
+    if start.size == 0 or (int(start.min()) >= 0 and int(start.max()) + size <= r.size):
+        r[idx] = r[idx] - vals
+        return
+    inside = (idx >= 0) & (idx < r.size)
+    sel = idx[inside]
+    r[sel] = r[sel] - vals[inside]
+
+
 def _block_length(longest: int) -> int:
     """FFT length for overlap-save: the power of two ≥ 8 × the longest template (at least 1024)."""
     return 1 << int(np.ceil(np.log2(max(1024, 8 * longest))))
@@ -116,7 +142,8 @@ class _Scorer:
     correlated through one FFT of ``nfft = step + longest − 1`` samples shared by all templates (the
     templates' spectra are computed once); the first ``step`` lags of each frame's circular correlation are
     exact for every template. After a round only the blocks whose windows overlap a changed span are
-    recomputed.
+    recomputed, and :meth:`best` re-screens only those blocks (the samples that passed the coarse screen
+    elsewhere are kept from the previous round: their correlations did not change).
     """
 
     def __init__(self, r: FloatArray, valid: BoolArray, templates: list[MatchTemplate]) -> None:
@@ -133,12 +160,35 @@ class _Scorer:
             w[k, : tpl.wave.size] = tpl.wave
         self._kernels = np.conj(rfft(w, axis=1))
         self.ok_valid = np.zeros((len(templates), self.n), dtype=bool)
+        all_valid = bool(valid.all())
         bad = np.concatenate(([0], np.cumsum(~valid, dtype=np.int64)))
         for k, tpl in enumerate(templates):
             fits = self.n - tpl.wave.size + 1
             if fits > 0:
-                self.ok_valid[k, :fits] = bad[tpl.wave.size : tpl.wave.size + fits] == bad[:fits]
+                if all_valid:  # every window that fits holds only valid samples
+                    self.ok_valid[k, :fits] = True
+                else:
+                    self.ok_valid[k, :fits] = bad[tpl.wave.size : tpl.wave.size + fits] == bad[:fits]
+        # blocks recomputed since the last call of best(), and the screened samples it found then (by
+        # template; valid for the blocks not recomputed since, as long as sigma is the same)
+        self._dirty = np.ones(self.blocks, dtype=bool)
+        self._screened: list[IntArray] = []
+        self._screen_sigma = float("nan")
         self._correlate(r, np.arange(self.blocks))
+
+    def _screen(self, k: int, level: np.float32, stop: int) -> IntArray:
+        """Start samples below ``stop`` where template ``k``'s correlation exceeds ``level``, ascending: the
+        previous result outside the blocks recomputed since, a fresh search inside them."""
+        if len(self._screened) <= k or self._dirty.all():
+            return np.flatnonzero(self.corr[k, :stop] > level)
+        old = self._screened[k]
+        kept = old[~self._dirty[old // self.step]]
+        dirty = np.flatnonzero(self._dirty)
+        if dirty.size == 0:
+            return kept
+        flat = np.flatnonzero(self._buf[k].reshape(self.blocks, self.step)[dirty] > level)
+        fresh = dirty[flat // self.step] * self.step + flat % self.step
+        return np.sort(np.concatenate((kept, fresh[fresh < stop])))
 
     def _correlate(self, r: FloatArray, blocks: IntArray) -> None:
         """Recompute the correlations of the start-sample blocks ``blocks`` on the residual ``r``."""
@@ -161,6 +211,7 @@ class _Scorer:
             # Windows that run past the end are not correlations of the signal. They can lie in the last
             # two blocks (a template longer than the last block's share), so clear them after any update.
             self._buf[k, max(self.n - tpl.wave.size + 1, 0) :] = 0.0
+        self._dirty[blocks] = True
 
     def update(self, r: FloatArray, lo: IntArray, hi: IntArray) -> None:
         """Recompute the correlations of every window that overlaps a changed span ``lo[i]:hi[i]``."""
@@ -173,16 +224,21 @@ class _Scorer:
         np.add.at(mark, stop, -1)
         self._correlate(r, np.flatnonzero(np.cumsum(mark[:-1]) > 0))
 
-    def best(self, sigma: float) -> tuple[FloatArray, IntArray, FloatArray]:
-        """Best acceptable score at each peak sample, its template and the score at each template start."""
+    def best(self, sigma: float) -> tuple[FloatArray, IntArray]:
+        """Best acceptable score at each peak sample (−inf where none) and its template."""
         best = np.full(self.n, -np.inf)
         which = np.zeros(self.n, dtype=np.int64)
+        if sigma != self._screen_sigma:
+            self._screened = []
+            self._screen_sigma = sigma
+        screened: list[IntArray] = []
         for k, tpl in enumerate(self.templates):
             energy = tpl.energy
             floor = max(ETA * energy, Z * 2.0 * sigma * np.sqrt(energy))
             lowest = max(A_MIN * energy, 0.5 * (floor + energy))
             # coarse float32 screen (a little wide), then the exact test on the few samples left
-            at = np.flatnonzero(self.corr[k, : self.n - tpl.peak] > np.float32(0.999 * lowest))
+            at = self._screen(k, np.float32(0.999 * lowest), self.n - tpl.peak)
+            screened.append(at)
             at = at[self.ok_valid[k, at]]
             corr = self.corr[k, at].astype(np.float64)
             score = 2.0 * corr - energy
@@ -192,25 +248,95 @@ class _Scorer:
             better = score > best[peak]
             best[peak[better]] = score[better]
             which[peak[better]] = k
-        return best, which, best
+        self._screened = screened
+        self._dirty[:] = False
+        return best, which
 
 
 def _select(best: FloatArray, which: IntArray, templates: list[MatchTemplate], half: int) -> IntArray:
     """Local score maxima, accepted greedily by score when their cores do not overlap one already taken."""
-    local = maximum_filter1d(best, size=2 * half + 1, mode="constant", cval=-np.inf)
-    peaks = np.flatnonzero(np.isfinite(best) & (best >= local))
+    peaks = local_maxima(best, half)
     if peaks.size == 0:
         return peaks
-    peaks = peaks[np.argsort(-best[peaks], kind="stable")]
-    taken = np.zeros(best.size + 1, dtype=bool)
-    keep = []
-    for p in peaks.tolist():
-        lo, hi = templates[int(which[p])].core
-        a, b = max(p + lo, 0), min(p + hi, best.size)
-        if not taken[a:b].any():
-            taken[a:b] = True
-            keep.append(p)
-    return np.sort(np.asarray(keep, dtype=np.int64))
+    rank = np.empty(peaks.size, dtype=np.int64)
+    rank[np.argsort(-best[peaks], kind="stable")] = np.arange(peaks.size)
+    cores = np.array([t.core for t in templates], dtype=np.int64).reshape(-1, 2)
+    k = which[peaks]
+    lo = np.maximum(peaks + cores[k, 0], 0)
+    hi = np.minimum(peaks + cores[k, 1], best.size)
+    return peaks[greedy_disjoint(lo, hi, rank)]
+
+
+def local_maxima(best: FloatArray, half: int) -> IntArray:
+    """Samples where ``best`` is finite and not below its maximum over ±``half`` samples (−inf beyond the
+    ends): ``maximum_filter1d`` evaluated only on the stretches around finite samples, which are few.
+
+    Finite samples closer than 2·``half`` + 1 form one stretch, widened by ``half`` on both sides; the
+    stretches are filtered as one array, which is exact because each ends and begins with ``half`` samples of
+    −inf, so no finite sample's window reaches into the next stretch."""
+    scored = np.flatnonzero(np.isfinite(best))
+    if scored.size == 0:
+        return scored
+    cut = np.flatnonzero(np.diff(scored) > 2 * half)
+    first = np.maximum(np.concatenate((scored[:1], scored[cut + 1])) - half, 0)
+    stop = np.minimum(np.concatenate((scored[cut], scored[-1:])) + half + 1, best.size)
+    length = stop - first
+    idx = np.arange(int(length.sum())) + np.repeat(first - (np.cumsum(length) - length), length)
+    local = maximum_filter1d(best[idx], size=2 * half + 1, mode="constant", cval=-np.inf)
+    return scored[best[scored] >= local[np.searchsorted(idx, scored)]]
+
+
+def greedy_disjoint(lo: IntArray, hi: IntArray, rank: IntArray) -> BoolArray:
+    """Which of the non-empty intervals ``lo[i]:hi[i]`` the greedy pass keeps when it takes them in order of
+    ``rank`` (0 first) and skips any that overlaps one already kept.
+
+    Computed without the sequential pass: an interval whose rank beats that of every live interval it overlaps
+    is kept by the greedy pass (all better-ranked ones it overlaps were dropped), and the intervals it
+    overlaps are dropped; repeating this on the live intervals gives exactly the greedy result (the greedy
+    maximal independent set of the overlap graph for a fixed order).
+    """
+    m = lo.size
+    order = np.argsort(lo, kind="stable")
+    a, b = lo[order], hi[order]
+    us: list[IntArray] = []
+    vs: list[IntArray] = []
+    d = 1
+    while d < m:
+        # sorted by start, interval i + d overlaps interval i iff it starts before i ends; once no pair at
+        # distance d overlaps, no pair further apart does
+        hit = np.flatnonzero(a[d:] < b[:-d])
+        if hit.size == 0:
+            break
+        us.append(order[hit])
+        vs.append(order[hit + d])
+        d += 1
+    keep = np.zeros(m, dtype=bool)
+    if not us:
+        keep[:] = True
+        return keep
+    u, v = np.concatenate(us), np.concatenate(vs)
+    linked = np.zeros(m, dtype=bool)
+    linked[u] = True
+    linked[v] = True
+    keep[~linked] = True
+    alive = linked
+    while u.size:
+        nearest = np.full(m, m, dtype=np.int64)
+        np.minimum.at(nearest, u, rank[v])
+        np.minimum.at(nearest, v, rank[u])
+        win = alive & (rank < nearest)
+        keep |= win
+        alive &= ~win
+        alive[v[win[u]]] = False
+        alive[u[win[v]]] = False
+        live = alive[u] & alive[v]
+        alone = alive.copy()
+        alone[u[live]] = False
+        alone[v[live]] = False
+        keep |= alone
+        alive &= ~alone
+        u, v = u[live], v[live]
+    return keep
 
 
 def _rounds(
@@ -218,8 +344,8 @@ def _rounds(
 ) -> tuple[Events, FloatArray]:
     """Single-template subtraction rounds until nothing more is accepted (``r`` is updated in place)."""
     events = Events.empty()
-    for _ in range(max_rounds):
-        best, which, _ = scorer.best(sigma)
+    for round_ in range(max_rounds):
+        best, which = scorer.best(sigma)
         peaks = _select(best, which, templates, half)
         if peaks.size == 0:
             break
@@ -233,11 +359,12 @@ def _rounds(
             c = scorer.corr[k]
             s0 = c[start].astype(np.float64)
             frac = parabolic_offset(c[np.maximum(start - 1, 0)], s0, c[np.minimum(start + 1, r.size - 1)])
-            r -= placement(r.size, tpl, start, frac)
+            subtract_placed(r, tpl, start, frac)
             spans_lo.append(start)
             spans_hi.append(start + tpl.wave.size)
             events = events.concat(Events(np.full(p.size, k, dtype=np.int64), start, frac, s0 / tpl.energy))
-        scorer.update(r, np.concatenate(spans_lo), np.concatenate(spans_hi))
+        if round_ + 1 < max_rounds:  # after the last round the scores are not read again
+            scorer.update(r, np.concatenate(spans_lo), np.concatenate(spans_hi))
     return events, r
 
 

@@ -42,7 +42,7 @@ import numpy as np
 from edxkit.emg.decompose import templates as tpls
 from edxkit.emg.decompose import variants
 from edxkit.emg.decompose.absorb import absorb
-from edxkit.emg.decompose.align import aligned_windows, peak_offset
+from edxkit.emg.decompose.align import aligned_windows, median_rows, peak_offset
 from edxkit.emg.decompose.cluster import cluster
 from edxkit.emg.decompose.detect import (
     SLOW_HIGHPASS_HZ,
@@ -53,7 +53,7 @@ from edxkit.emg.decompose.detect import (
     threshold_uv,
 )
 from edxkit.emg.decompose.gapfill import fill_gaps
-from edxkit.emg.decompose.match import Events, MatchTemplate, peel, placement
+from edxkit.emg.decompose.match import Events, MatchTemplate, peel, subtract_placed
 from edxkit.emg.decompose.reassign import reassign
 from edxkit.emg.decompose.result import DecomposedUnit, Decomposition
 from edxkit.emg.decompose.split import split_mixed
@@ -112,7 +112,7 @@ def _low_band_templates(
             out.append(MatchTemplate(np.zeros(size), widen + tpl.peak))
             continue
         ok = ok[np.unique(np.linspace(0, ok.size - 1, min(ok.size, tpls.MAX_AVERAGED)).astype(np.int64))]
-        wave = np.median(aligned_windows(low, start[ok], ev.fraction[ok], 0, size - 1), axis=0)
+        wave = median_rows(aligned_windows(low, start[ok], ev.fraction[ok], 0, size - 1))
         out.append(MatchTemplate(wave, widen + tpl.peak))
     return out
 
@@ -139,7 +139,7 @@ def _slow_pass(
     for k, tpl in enumerate(_low_band_templates(low, templates, events, fs)):
         ev = events.select(events.unit == k)
         widen = tpl.peak - templates[k].peak
-        resid -= placement(resid.size, tpl, ev.start - widen, ev.fraction)
+        subtract_placed(resid, tpl, ev.start - widen, ev.fraction)
     resid[~valid] = 0.0
     _, slow = _candidates(resid, valid, fs, thr, noise, min_count)
     slow = _salient(tpls.deduplicate(slow), noise)[:MAX_SLOW]

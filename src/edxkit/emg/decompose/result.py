@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from edxkit.emg.decompose.align import median_of
+
 FloatArray = NDArray[np.float64]
 
 GAP_FACTOR = 2.0
@@ -27,7 +29,7 @@ def firing_stats(times_s: FloatArray) -> tuple[float, float]:
     isi = isi[isi > 0]
     if isi.size == 0:
         return 0.0, float("nan")
-    kept = isi[isi <= GAP_FACTOR * float(np.median(isi))]
+    kept = isi[isi <= GAP_FACTOR * median_of(isi)]
     mean = float(np.mean(kept))
     cv = float(np.std(kept, ddof=1) / mean) if kept.size >= 2 else float("nan")
     return 1.0 / mean, cv

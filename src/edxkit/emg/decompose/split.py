@@ -23,11 +23,13 @@ and splitting (Stashuk 2001) and of EMGlab's editing guided by the firing trains
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
 from edxkit.emg.decompose import templates as tpls
-from edxkit.emg.decompose.align import aligned_windows
+from edxkit.emg.decompose.align import delay
 from edxkit.emg.decompose.match import Events, MatchTemplate
 from edxkit.emg.decompose.result import firing_stats
 from edxkit.emg.decompose.units import MIN_FIRINGS, plausible, prune
@@ -58,11 +60,12 @@ def two_means(w: FloatArray) -> IntArray:
             return np.zeros(n, dtype=np.int64)
         v /= norm
     labels = (c @ v > 0).astype(np.int64)
+    norms = np.einsum("ij,ij->i", w, w)[:, None]
     for _ in range(LLOYD_ITERATIONS):
         if labels.min() == labels.max():
             break
         centres = np.stack([w[labels == i].mean(axis=0) for i in range(2)])
-        d = np.einsum("ij,ij->i", w, w)[:, None] - 2.0 * w @ centres.T + np.sum(centres**2, axis=1)[None, :]
+        d = norms - 2.0 * w @ centres.T + np.sum(centres**2, axis=1)[None, :]
         new = np.argmin(d, axis=1).astype(np.int64)
         if np.array_equal(new, labels):
             break
@@ -76,6 +79,19 @@ def _regular(ev: Events, ref: FloatArray, fs_hz: float) -> bool:
     return plausible(np.sort(pos) / fs_hz)
 
 
+def _regular_of(ev: Events, ref: FloatArray, fs_hz: float) -> Callable[[IntArray], bool]:
+    """:func:`_regular` of subsets of ``ev`` (by index), each subset tested once."""
+    memo: dict[bytes, bool] = {}
+
+    def regular(idx: IntArray) -> bool:
+        key = idx.tobytes()
+        if key not in memo:
+            memo[key] = _regular(ev.select(idx), ref, fs_hz)
+        return memo[key]
+
+    return regular
+
+
 def _loose(ev: Events, ref: FloatArray, fs_hz: float) -> bool:
     """A train that passes as one unit's but looks like two interleaved: more than :data:`LOOSE_PRUNED` of
     its firings pruned as implausibly close, or an ISI CV above :data:`LOOSE_CV` (one unit at steady low
@@ -87,21 +103,16 @@ def _loose(ev: Events, ref: FloatArray, fs_hz: float) -> bool:
     return bool(1.0 - pruned.size / ev.size > LOOSE_PRUNED or (np.isfinite(cv) and cv > LOOSE_CV))
 
 
-def _bisect(
-    w: FloatArray, ev: Events, ref: FloatArray, fs_hz: float, idx: IntArray, depth: int
-) -> list[IntArray]:
-    """``idx`` divided by repeated 2-means while a part is irregular (at most :data:`MAX_DEPTH` levels)."""
-    if (
-        depth >= MAX_DEPTH
-        or idx.size < 2 * MIN_FIRINGS
-        or (depth > 0 and _regular(ev.select(idx), ref, fs_hz))
-    ):
+def _bisect(w: FloatArray, idx: IntArray, depth: int, regular: Callable[[IntArray], bool]) -> list[IntArray]:
+    """``idx`` divided by repeated 2-means while a part is irregular (``regular(idx)`` False; at most
+    :data:`MAX_DEPTH` levels)."""
+    if depth >= MAX_DEPTH or idx.size < 2 * MIN_FIRINGS or (depth > 0 and regular(idx)):
         return [idx]
     labels = two_means(w[idx])
     parts = [idx[labels == i] for i in range(2)]
     if min(p.size for p in parts) == 0:
         return [idx]
-    return [q for p in parts for q in _bisect(w, ev, ref, fs_hz, p, depth + 1)]
+    return [q for p in parts for q in _bisect(w, p, depth + 1, regular)]
 
 
 def _pools(templates: list[MatchTemplate], mixed: list[int]) -> list[list[int]]:
@@ -115,7 +126,7 @@ def _pools(templates: list[MatchTemplate], mixed: list[int]) -> list[list[int]]:
 
     for i, a in enumerate(mixed):
         for b in mixed[i + 1 :]:
-            if root(a) != root(b) and tpls.nrmse(templates[a], templates[b]) <= POOL_NRMSE:
+            if root(a) != root(b) and not tpls.nrmse_above(templates[a], templates[b], POOL_NRMSE):
                 owner[root(b)] = root(a)
     pools: dict[int, list[int]] = {}
     for k in mixed:
@@ -125,12 +136,15 @@ def _pools(templates: list[MatchTemplate], mixed: list[int]) -> list[list[int]]:
 
 def _cleaned(resid: FloatArray, templates: list[MatchTemplate], ev: Events, half: int) -> FloatArray:
     """Windows ±``half`` around each event's peak of the residual plus the event's own template: the
-    discharge with every other accepted discharge removed, aligned to a fraction of a sample."""
-    padded = np.pad(resid, half + 3)
+    discharge with every other accepted discharge removed, aligned to a fraction of a sample (samples
+    outside the residual count as 0)."""
     peaks = np.array([t.peak for t in templates], dtype=np.int64)[ev.unit]
     pos = ev.start + peaks + ev.fraction
     whole = np.floor(pos).astype(np.int64)
-    w = aligned_windows(padded, whole + half + 3, pos - whole, half, half)
+    idx = whole[:, None] + np.arange(-half - 2, half + 3)[None, :]
+    inside = (idx >= 0) & (idx < resid.size)
+    raw = np.where(inside, resid[np.clip(idx, 0, max(resid.size - 1, 0))], 0.0)
+    w = delay(raw, -(pos - whole))[:, 2:-2]
     for k in np.unique(ev.unit):
         t = templates[int(k)]
         seg = np.pad(t.wave, half)[t.peak : t.peak + 2 * half + 1]
@@ -180,8 +194,9 @@ def split_mixed(
             if ev.size < 2 * MIN_FIRINGS:
                 continue
             w = _cleaned(resid, templates, ev, half)
-            parts = [p for p in _bisect(w, ev, ref, fs_hz, np.arange(ev.size), 0) if p.size >= MIN_FIRINGS]
-            if len(parts) < 2 or sum(_regular(ev.select(p), ref, fs_hz) for p in parts) < need:
+            regular = _regular_of(ev, ref, fs_hz)
+            parts = [p for p in _bisect(w, np.arange(ev.size), 0, regular) if p.size >= MIN_FIRINGS]
+            if len(parts) < 2 or sum(regular(p) for p in parts) < need:
                 continue
             pos = ev.start + ref[ev.unit] + ev.fraction
             whole = np.floor(pos).astype(np.int64)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from edxkit.emg.decompose.align import aligned_windows
+from edxkit.emg.decompose.align import aligned_windows, median_rows
 from edxkit.emg.decompose.match import Events, MatchTemplate
 
 FloatArray = NDArray[np.float64]
@@ -42,7 +42,7 @@ def build(
     inside = inside[
         np.unique(np.linspace(0, inside.size - 1, min(inside.size, MAX_AVERAGED)).astype(np.int64))
     ]
-    med = np.median(aligned_windows(x, peaks[inside], offsets[inside], left, right), axis=0)
+    med = median_rows(aligned_windows(x, peaks[inside], offsets[inside], left, right))
     noise = 3.0 * 1.25 * sigma / np.sqrt(inside.size)
     big = np.flatnonzero(np.abs(med) > max(EDGE_FRACTION * float(np.max(np.abs(med))), noise))
     if big.size == 0:
@@ -67,7 +67,7 @@ def refine(templates: list[MatchTemplate], events: Events, resid: FloatArray) ->
             continue
         ok = ok[np.unique(np.linspace(0, ok.size - 1, min(ok.size, MAX_AVERAGED)).astype(np.int64))]
         w = aligned_windows(resid, ev.start[ok], ev.fraction[ok], 0, size - 1)
-        wave = tpl.wave + np.median(w, axis=0)
+        wave = tpl.wave + median_rows(w)
         out.append(MatchTemplate(wave, int(np.argmax(np.abs(wave)))))
     return out
 
@@ -76,11 +76,27 @@ def nrmse_lag(a: MatchTemplate, b: MatchTemplate) -> tuple[float, int]:
     """Smallest ‖a − b‖² / min(‖a‖², ‖b‖²) over all relative shifts, and the shift ``d``: sample ``j`` of
     ``b``
     lies on sample ``j + d`` of ``a``."""
+    hit = a.lag_cache.get(id(b))
+    if hit is not None and hit[0] is b:
+        return hit[1]
     corr = np.correlate(a.wave, b.wave, mode="full")
     i = int(np.argmax(corr))
-    return (a.energy + b.energy - 2.0 * float(corr[i])) / max(min(a.energy, b.energy), 1e-12), i - (
-        b.wave.size - 1
+    out = (
+        (a.energy + b.energy - 2.0 * float(corr[i])) / max(min(a.energy, b.energy), 1e-12),
+        i - (b.wave.size - 1),
     )
+    # templates are immutable: the result is kept on ``a`` (with ``b`` itself, so its id stays unique)
+    a.lag_cache[id(b)] = (b, out)
+    return out
+
+
+def nrmse_above(a: MatchTemplate, b: MatchTemplate, limit: float) -> bool:
+    """``nrmse(a, b) > limit``, without the correlation when the energies alone decide it: by
+    Cauchy–Schwarz ‖a − b‖² ≥ (‖a‖ − ‖b‖)² at every shift (a margin of 1e-9 keeps rounding out of it)."""
+    low = min(a.energy, b.energy)
+    if low > 1e-12 and (np.sqrt(a.energy) - np.sqrt(b.energy)) ** 2 / low > limit + 1e-9:
+        return True
+    return nrmse(a, b) > limit
 
 
 def nrmse(a: MatchTemplate, b: MatchTemplate) -> float:
@@ -92,6 +108,6 @@ def deduplicate(templates: list[MatchTemplate]) -> list[MatchTemplate]:
     """Drop templates that equal an earlier (denser) one up to a shift (a unit split on two peaks)."""
     kept: list[MatchTemplate] = []
     for tpl in templates:
-        if all(nrmse(tpl, k) > DUPLICATE_NRMSE for k in kept):
+        if all(nrmse_above(tpl, k, DUPLICATE_NRMSE) for k in kept):
             kept.append(tpl)
     return kept

@@ -22,11 +22,12 @@ neurogenic MUAPs fit; the median removes what other units add to the tails).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
-from edxkit.emg.decompose.align import aligned_windows
+from edxkit.emg.decompose.align import aligned_windows, median_of, median_rows
 from edxkit.emg.decompose.match import Events, MatchTemplate
 from edxkit.emg.decompose.result import DecomposedUnit, firing_stats
 
@@ -52,6 +53,18 @@ class Signals:
     start_s: float
     noise_uv: float
 
+    @cached_property
+    def resid_cumsq(self) -> FloatArray:
+        """``[0, cumsum(resid²)]``: the residual energy of any span (computed once for all units)."""
+        return np.concatenate(([0.0], np.cumsum(self.resid**2)))
+
+    def padded_uv(self, pad: int) -> FloatArray:
+        """``uv`` with ``pad`` zeros on both sides (kept for the next unit of the same signal)."""
+        cache: dict[int, FloatArray] = self.__dict__.setdefault("_padded_uv", {})
+        if pad not in cache:
+            cache[pad] = np.pad(self.uv, pad)
+        return cache[pad]
+
 
 def peak_positions(ev: Events, ref: FloatArray) -> FloatArray:
     """Sample position (fractional) of each event's reference sample (``ref[template]``: its peak, or the
@@ -68,7 +81,7 @@ def prune(ev: Events, ref: FloatArray) -> Events:
         if idx.size < 3:
             break
         isi = np.diff(pos)
-        short = np.flatnonzero(isi < PRUNE_FRACTION * float(np.median(isi)))
+        short = np.flatnonzero(isi < PRUNE_FRACTION * median_of(isi))
         if short.size == 0:
             break
         worse = np.where(np.abs(amp[short] - 1.0) > np.abs(amp[short + 1] - 1.0), short, short + 1)
@@ -82,7 +95,7 @@ def plausible(times_s: FloatArray) -> bool:
     """Firing count, rate and regularity of a voluntary motor unit (see the module docstring)."""
     if times_s.size < MIN_FIRINGS:
         return False
-    median_isi = float(np.median(np.diff(times_s)))
+    median_isi = median_of(np.diff(times_s))
     if not (1.0 / MAX_RATE_HZ <= median_isi <= 1.0 / MIN_RATE_HZ):
         return False
     _, cv = firing_stats(times_s)
@@ -129,18 +142,18 @@ def build_unit(
     fs = sig.fs_hz
     pos = peak_positions(group, ref)
     half = round(HALF_MS * fs / 1000.0)
-    padded = np.pad(sig.uv, half + 3)
+    padded = sig.padded_uv(half + 3)
     clean = _clean(group, others, templates)
     if clean.size < 3:
         clean = np.arange(group.size)
-    sq = np.concatenate(([0.0], np.cumsum(sig.resid**2)))
+    sq = sig.resid_cumsq
     sizes = np.array([t.wave.size for t in templates], dtype=np.int64)[group.unit[clean]]
     lo = np.clip(group.start[clean], 0, sig.resid.size)
     res = sq[np.clip(lo + sizes, 0, sig.resid.size)] - sq[lo]
     chosen = clean[np.argsort(res, kind="stable")[:MAX_DISCHARGES]]
     whole = np.floor(pos[chosen]).astype(np.int64)
     disch = aligned_windows(padded, whole + half + 3, pos[chosen] - whole, half, half)
-    template = np.median(disch, axis=0)
+    template = median_rows(disch)
     index = int(np.argmax(np.abs(template)))
     times = np.sort(sig.start_s + (pos + index - half) / fs)
     rate, cv = firing_stats(times)
