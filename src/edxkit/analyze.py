@@ -18,6 +18,7 @@ from edxkit.model import Study
 from edxkit.ncs.nerve import NcsSettings, analyze_conduction
 from edxkit.ncs.order import unordered_warnings
 from edxkit.ncs.results import NerveResult
+from edxkit.ncs.sides import SideComparison, side_comparisons
 from edxkit.ncs.special import analyze_special
 from edxkit.temperature import temperature_problems
 
@@ -33,6 +34,7 @@ class StudyResult:
     ncs: list[NerveResult] = field(default_factory=list)
     emg: list[MuscleResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    comparisons: list[SideComparison] = field(default_factory=list)  # right vs left (edxkit.ncs.sides)
     norms: dict[str, str] = field(default_factory=dict)
     interpretation: Interpretation | None = None
     billing: Billing | None = None
@@ -44,6 +46,7 @@ class StudyResult:
             "norms": self.norms,
             "warnings": list(self.warnings),
             "ncs": [n.to_dict() for n in self.ncs],
+            "comparisons": [c.to_dict() for c in self.comparisons],
             "emg": [m.to_dict() for m in self.emg],
         }
         if self.interpretation is not None:
@@ -75,6 +78,7 @@ def analyze_study(
             result.ncs.append(analyze_conduction(study, nerve, settings))
         else:
             result.ncs.append(analyze_special(study, nerve, settings))
+    result.comparisons = side_comparisons(result.ncs, study.patient.age)
     result.emg = analyze_needle_exams(study, emg_settings)
     for muscle in result.emg:
         result.warnings.extend(f"{muscle.muscle} ({muscle.side}): {e}" for e in muscle.errors)

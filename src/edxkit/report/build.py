@@ -26,6 +26,7 @@ from edxkit.report.summary import (
     muscle_sentences,
     nerve_sentences,
     pertinent_normals,
+    side_sentences,
     table_sentences,
 )
 from edxkit.report.traces import ncs_figure, needle_figures
@@ -83,6 +84,7 @@ def build_report(
     report.summary = (
         nerve_sentences(motor + sensory)
         + [s for t in (f_waves, h_reflex, rns) for s in table_sentences(t)]
+        + side_sentences(result.comparisons)
         + muscle_sentences(emg, muscles)
         + pertinent_normals(motor + sensory, muscles, special_rows)
     )

@@ -6,8 +6,10 @@ impression never says more than the tables show (clinical.md §7 quality rules).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from edxkit.ncs.sides import SideComparison
 from edxkit.report.labels import (
     capital,
     field_label,
@@ -69,6 +71,36 @@ def table_sentences(table: Table | None) -> list[str]:
         for row in table.rows
         if _abnormal_cells(row)
     ]
+
+
+def side_sentences(comparisons: Sequence[SideComparison]) -> list[str]:
+    """One sentence per abnormal right–left comparison (:mod:`edxkit.ncs.sides`)."""
+    out = []
+    for c in comparisons:
+        if not c.abnormal:
+            continue
+        study = nerve_title(c.nerve, c.kind, "right", c.record).removeprefix("Right ")
+        what = _SIDE_WORDS.get(c.measure, c.measure.replace("_", " "))
+        unit = c.limit.unit
+        if c.limit.comparison == "ratio":
+            text = f"{what} ratio smaller/larger {c.value:.2f} (normal ≥ {c.limit.limit:g})"
+        elif c.limit.comparison == "drop_pct":
+            text = f"{what} {c.value:.0f} % smaller on the {c.worse_side} (normal ≤ {c.limit.limit:g} %)"
+        else:
+            longer = "longer" if c.measure.endswith("latency_ms") else "smaller"
+            text = f"{what} {c.value:.2f} {unit} {longer} on the {c.worse_side} "
+            text += f"(normal difference ≤ {c.limit.limit:g} {unit})"
+        out.append(f"Right vs left {study}: {text}.")
+    return out
+
+
+_SIDE_WORDS = {
+    "onset_latency_ms": "onset latency",
+    "amplitude": "amplitude",
+    "f_min_latency_ms": "minimal F latency",
+    "h_latency_ms": "H latency",
+    "h_max": "maximal H amplitude",
+}
 
 
 def muscle_sentences(table: Table | None, sections: list[MuscleSection]) -> list[str]:
