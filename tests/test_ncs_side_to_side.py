@@ -69,3 +69,19 @@ def test_one_sided_studies_and_studies_without_a_side_limit_are_not_compared(tmp
     result = analyze_study(_study(tmp_path, [_h("right", 30.0), median, right_median]))
     assert result.comparisons == []
     assert result.to_dict()["comparisons"] == []
+
+
+def test_an_h_latency_asymmetry_alone_makes_the_study_abnormal_naming_the_later_side(tmp_path: Path) -> None:
+    """Both H latencies within 34 ms but 2.0 ms apart: not a normal study; the statement names the left
+    H-reflex's side-to-side difference, and the evidence row carries the 1.5-ms limit."""
+    result = analyze_study(_study(tmp_path, [_h("right", 30.0), _h("left", 32.0)]))
+    interp = result.interpretation
+    assert interp is not None
+    assert not any(i.code == "normal" for i in interp.impressions)
+    assert "left tibial H-reflex (increased H latency difference from the other side)" in interp.statement
+
+
+def test_within_limit_side_differences_leave_a_normal_study_normal(tmp_path: Path) -> None:
+    result = analyze_study(_study(tmp_path, [_h("right", 30.0), _h("left", 31.0)]))
+    assert result.interpretation is not None
+    assert [i.code for i in result.interpretation.impressions] == ["normal"]

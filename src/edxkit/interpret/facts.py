@@ -49,6 +49,9 @@ class NcsFacts:
         For F-waves and H-reflexes: an absent response counts as abnormal (False when the CMAP is
         below 20% of its lower limit, for peroneal F-waves, which are often absent from EDB in
         normals, and for H-reflexes absent on both sides at 60 years or more).
+    asymmetry : tuple of dict
+        Evidence rows of the side-to-side comparisons outside their limits in which this study is the
+        worse side (:mod:`edxkit.ncs.sides`; latency comparisons set aside in a cold limb).
     """
 
     result: NerveResult
@@ -56,6 +59,7 @@ class NcsFacts:
     limb: str
     cold: bool
     absent_counts: bool = True
+    asymmetry: tuple[dict[str, Any], ...] = ()
 
     @property
     def key(self) -> Key:
@@ -170,7 +174,7 @@ class NcsFacts:
         sites = any(self.site_abnormal(s) for s in self.result.sites)
         segments = any(self.segment_abnormal(s) for s in self.result.segments)
         late_absent = self.kind in ("f_wave", "h_reflex") and self.absent and self.absent_counts
-        return sites or segments or bool(self.summary_abnormal) or late_absent
+        return sites or segments or bool(self.summary_abnormal) or late_absent or bool(self.asymmetry)
 
     @property
     def unjudged(self) -> bool:
@@ -190,7 +194,7 @@ class NcsFacts:
         rows += [summary_row(r, n) for n in self.summary_abnormal]
         if self.kind in ("f_wave", "h_reflex") and self.absent and self.absent_counts:
             rows.append(summary_row(r, "response", "absent"))
-        return rows
+        return rows + list(self.asymmetry)
 
 
 @dataclass(slots=True)
@@ -261,7 +265,7 @@ def build_facts(study: Study, result: StudyResult) -> Facts:
     for nerve_result, entry in _pair(study, result):
         limb = nerves()[nerve_result.nerve].limb
         facts.ncs.append(NcsFacts(nerve_result, entry, limb, limb in facts.cold_limbs))
-    facts.ncs = [_late_absence(facts, n) for n in facts.ncs]
+    facts.ncs = [_with_asymmetry(_late_absence(facts, n), result) for n in facts.ncs]
     facts.muscles = [muscle_facts(exam) for exam in _needle_exams(study, result)]
     return facts
 
@@ -280,6 +284,18 @@ def _needle_exams(study: Study, result: StudyResult) -> list[MuscleExam]:
             exam = exam.model_copy(update={"findings": found.model_copy(update=entered)})
         out.append(exam)
     return out
+
+
+def _with_asymmetry(n: NcsFacts, result: StudyResult) -> NcsFacts:
+    """``n`` with the rows of the abnormal side-to-side comparisons it is the worse side of."""
+    rows = tuple(
+        c.evidence_row()
+        for c in getattr(result, "comparisons", [])
+        if c.abnormal
+        and (c.nerve, c.kind, c.record, c.worse_side) == (n.nerve, n.kind, n.record, n.side)
+        and not (n.cold and "latency" in c.measure)
+    )
+    return replace(n, asymmetry=rows) if rows else n
 
 
 def _late_absence(facts: Facts, late: NcsFacts) -> NcsFacts:

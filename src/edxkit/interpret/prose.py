@@ -20,6 +20,12 @@ _FIELD_WORDS = {
     "interference": "interference pattern",
     "f_min_latency_ms": "minimal F latency",
     "h_m_ratio": "H/M ratio",
+    "onset_latency_side_difference_ms": "onset latency difference from the other side",
+    "amplitude_side_difference_mv": "amplitude difference from the other side",
+    "amplitude_side_drop_pct": "amplitude drop from the other side",
+    "f_min_latency_side_difference_ms": "minimal F latency difference from the other side",
+    "h_latency_side_difference_ms": "H latency difference from the other side",
+    "h_max_side_ratio": "H amplitude ratio to the other side",
 }
 
 
@@ -53,6 +59,8 @@ def _adjective(row: dict[str, Any]) -> str:
         return ""
     if value < limit:
         return "slow " if row["field"] == "cv_m_s" else "low "
+    if "_side_" in row["field"]:
+        return "increased "
     if "latency" in row["field"]:
         return "prolonged "
     return "increased " if "drop" in row["field"] or "increase" in row["field"] else "high "

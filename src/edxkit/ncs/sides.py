@@ -77,6 +77,28 @@ class SideComparison:
     abnormal: bool
     worse_side: str
 
+    @property
+    def field(self) -> str:
+        """Evidence field name with its unit: ``h_latency_side_difference_ms``, ``amplitude_side_drop_pct``,
+        ``h_max_side_ratio``."""
+        name = self.measure.removesuffix("_ms")
+        if self.limit.comparison == "difference":
+            return f"{name}_side_difference_{self.limit.unit.lower()}"
+        return f"{name}_side_drop_pct" if self.limit.comparison == "drop_pct" else f"{name}_side_ratio"
+
+    def evidence_row(self) -> dict[str, Any]:
+        """The row the interpretation cites: the worse side's study, the comparison value and its limit."""
+        return {
+            "table": "ncs",
+            "nerve": self.nerve,
+            "kind": self.kind,
+            "side": self.worse_side,
+            "record": self.record,
+            "field": self.field,
+            "value": round(self.value, 3),
+            "limit": self.limit.limit,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "nerve": self.nerve,
