@@ -85,3 +85,14 @@ def test_within_limit_side_differences_leave_a_normal_study_normal(tmp_path: Pat
     result = analyze_study(_study(tmp_path, [_h("right", 30.0), _h("left", 31.0)]))
     assert result.interpretation is not None
     assert [i.code for i in result.interpretation.impressions] == ["normal"]
+
+
+def test_a_latency_asymmetry_in_a_cold_limb_is_set_aside_like_its_latencies(tmp_path: Path) -> None:
+    """The same 2.0-ms H asymmetry with the legs at 28 °C (below the floor): cooling slows conduction, so
+    the asymmetry is not an abnormal finding; the comparison itself is still reported."""
+    study = _study(tmp_path, [_h("right", 30.0), _h("left", 32.0)])
+    cold = study.model_copy(update={"temperature_c": study.temperature_c.model_copy(update={"lower": 28.0})})
+    result = analyze_study(cold)
+    assert result.comparisons[0].abnormal
+    assert result.interpretation is not None
+    assert "other side" not in result.interpretation.statement

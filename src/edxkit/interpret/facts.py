@@ -293,7 +293,7 @@ def _with_asymmetry(n: NcsFacts, result: StudyResult) -> NcsFacts:
         for c in getattr(result, "comparisons", [])
         if c.abnormal
         and (c.nerve, c.kind, c.record, c.worse_side) == (n.nerve, n.kind, n.record, n.side)
-        and not (n.cold and "latency" in c.measure)
+        and not (n.cold and c.measure in LATENCY_FIELDS)
     )
     return replace(n, asymmetry=rows) if rows else n
 

@@ -42,12 +42,16 @@ def unordered_text(lower: str, lower_ms: float, upper: str, upper_ms: float) -> 
     )
 
 
+def _onsets(result: NerveResult) -> list[float | None]:
+    """Onset latency of each site of ``result`` with a response (None elsewhere)."""
+    return [s.onset_latency_ms if s.response == "present" else None for s in result.sites]
+
+
 def unordered_sites(result: NerveResult) -> list[str]:
     """A sentence per pair of adjacent sites of ``result`` (with a response) whose onsets are out of order."""
     sites = result.sites
-    latencies = [s.onset_latency_ms if s.response == "present" else None for s in sites]
     out = []
-    for k in unordered_pairs(latencies):
+    for k in unordered_pairs(_onsets(result)):
         lower, upper = sites[k], sites[k + 1]
         assert lower.onset_latency_ms is not None and upper.onset_latency_ms is not None
         out.append(unordered_text(lower.site, lower.onset_latency_ms, upper.site, upper.onset_latency_ms))
@@ -57,8 +61,7 @@ def unordered_sites(result: NerveResult) -> list[str]:
 def set_aside_unordered(result: NerveResult) -> None:
     """Withdraw the velocities of the segments at out-of-order sites of ``result`` (module docstring), each
     with a note saying why."""
-    latencies = [s.onset_latency_ms if s.response == "present" else None for s in result.sites]
-    pairs = unordered_pairs(latencies)
+    pairs = unordered_pairs(_onsets(result))
     if not pairs:
         return
     suspect = {k for p in pairs for k in (p, p + 1)}
