@@ -60,6 +60,7 @@ from edxkit.emg.spontaneous.trains import (
     median_template,
     merge_families,
     nearest_gap,
+    nearest_lag,
     regular_chains,
     split_regular,
 )
@@ -405,9 +406,7 @@ def _locked_lag(a: FloatArray, b: FloatArray) -> float | None:
     ±``LOCK_JITTER_MS`` of a constant lag (at most ``LOCK_WINDOW_MS``), else None."""
     if a.size == 0 or b.size == 0:
         return None
-    j = np.clip(np.searchsorted(a, b), 1, max(a.size - 1, 1)) if a.size > 1 else np.zeros(b.size, dtype=int)
-    cand = np.stack([a[np.maximum(j - 1, 0)], a[np.minimum(j, a.size - 1)]], axis=1) - b[:, None]
-    lag = cand[np.arange(b.size), np.argmin(np.abs(cand), axis=1)]
+    lag = nearest_lag(a, b)[0]
     near = lag[np.abs(lag) <= LOCK_WINDOW_MS / 1000.0]
     if near.size < LOCK_FRACTION * b.size:
         return None

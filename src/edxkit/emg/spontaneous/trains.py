@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -71,6 +72,19 @@ def nearest_gap(
         else np.zeros(x.shape, dtype=np.intp)
     )
     return np.asarray(np.minimum(np.abs(ref[j] - x), np.abs(ref[np.maximum(j - 1, 0)] - x)), dtype=np.float64)
+
+
+def nearest_lag(a: NDArray[Any], b: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
+    """For every value of ``b``: the signed lag ``a[k] − b`` to the nearest value ``a[k]`` of the sorted,
+    non-empty ``a`` (the earlier one on a tie), and that index ``k``."""
+    if a.size > 1:
+        j = np.clip(np.searchsorted(a, b), 1, a.size - 1)
+        lo, hi = j - 1, j
+    else:
+        lo = hi = np.zeros(b.size, dtype=np.intp)
+    cand = np.stack([a[lo], a[hi]], axis=1) - b[:, None]
+    pick = np.argmin(np.abs(cand), axis=1)
+    return cand[np.arange(b.size), pick], np.where(pick == 0, lo, hi)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,11 +262,8 @@ def locked_part(a: IntArray, b: IntArray, window: float, jitter: float) -> NDArr
     1 − e^(−rate_b·2·jitter))."""
     if a.size < PART_MIN or b.size < PART_MIN:
         return None
-    j = np.clip(np.searchsorted(a, b), 1, a.size - 1)
-    cand = np.stack([a[j - 1], a[j]], axis=1) - b[:, None]
-    pick = np.argmin(np.abs(cand), axis=1)
-    lag = cand[np.arange(b.size), pick].astype(np.float64)
-    owner = np.where(pick == 0, j - 1, j)
+    lags, owner = nearest_lag(a, b)
+    lag = lags.astype(np.float64)
     near = np.flatnonzero(np.abs(lag) <= window)
     if near.size < PART_MIN:
         return None
@@ -278,9 +289,7 @@ def locked_part(a: IntArray, b: IntArray, window: float, jitter: float) -> NDArr
 def _locked(a: IntArray, b: IntArray, window: float, jitter: float) -> bool:
     if a.size == 0 or b.size == 0:
         return False
-    j = np.clip(np.searchsorted(a, b), 1, a.size - 1) if a.size > 1 else np.zeros(b.size, dtype=np.int64)
-    cand = np.stack([a[np.maximum(j - 1, 0)], a[j]], axis=1) - b[:, None]
-    lag = cand[np.arange(b.size), np.argmin(np.abs(cand), axis=1)].astype(np.float64)
+    lag = nearest_lag(a, b)[0].astype(np.float64)
     near = lag[np.abs(lag) <= window]
     if near.size < LOCK_FRACTION * b.size or near.size == 0:
         return False
