@@ -19,6 +19,7 @@ from builders import (
     STATES,
     emg,
     f_wave,
+    h_reflex,
     lower_normal,
     median_motor,
     median_sensory,
@@ -286,6 +287,44 @@ def test_radiculopathy_evidence_lists_the_normal_snaps_as_key_negatives() -> Non
     assert any(
         row.get("nerve") == "superficial_peroneal" and row.get("finding") == "normal" for row in imp.evidence
     )
+
+
+def _late_rows(imp: Impression) -> list[tuple[str, str]]:
+    late = [r for r in imp.evidence if r.get("kind") in ("f_wave", "h_reflex")]
+    return [(str(r["kind"]), str(r["field"])) for r in late]
+
+
+def test_s1_radiculopathy_evidence_cites_an_h_latency_of_36_5_ms_above_34_ms() -> None:
+    muscles = emg("left", "active", "gastrocnemius_medial", "gluteus_maximus", "biceps_femoris_long_head")
+    muscles += emg("left", "normal", "TA", "tibialis_posterior")
+    imp = only(run(swap(LEG, h_reflex("left", 36.5)), muscles), "lumbosacral_radiculopathy")
+    assert imp.root == "S1"
+    assert ("h_reflex", "h_latency_ms") in _late_rows(imp)
+
+
+def test_l5_radiculopathy_evidence_does_not_cite_a_prolonged_h_reflex() -> None:
+    muscles = emg("left", "active", "TA", "tibialis_posterior", "lumbosacral_paraspinals")
+    muscles += emg("left", "normal", "gastrocnemius_medial")
+    imp = only(run(swap(LEG, h_reflex("left", 36.5)), muscles), "lumbosacral_radiculopathy")
+    assert imp.root == "L5"
+    assert _late_rows(imp) == []
+
+
+def test_c8_radiculopathy_cites_an_ulnar_f_wave_of_36_ms_recorded_from_adm() -> None:
+    arm = swap(upper_normal("left"), f_wave("ulnar", "left", 36.0))  # ADM: C8 T1
+    muscles = emg("left", "active", "FDI", "APB", "EIP")
+    muscles += emg("left", "normal", "biceps", "deltoid", "triceps")
+    imp = only(run(arm, muscles), "cervical_radiculopathy")
+    assert imp.root == "C8"
+    assert ("f_wave", "f_min_latency_ms") in _late_rows(imp)
+
+
+def test_c6_radiculopathy_does_not_cite_an_abnormal_ulnar_f_wave() -> None:
+    arm = swap(upper_normal("left"), f_wave("ulnar", "left", 36.0))
+    muscles = emg("left", "active", "biceps", "brachioradialis", "pronator_teres", "cervical_paraspinals")
+    muscles += emg("left", "normal", "FDI", "APB", "triceps")
+    imp = only(run(arm, muscles), "cervical_radiculopathy")
+    assert imp.root in ("C5", "C6") and _late_rows(imp) == []
 
 
 def test_acute_radiculopathy_has_denervation_without_reinnervation() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from edxkit.anatomy.innervation import muscle_supply
 from edxkit.anatomy.localize import Localization, Snap, localize
 from edxkit.anatomy.names import muscles
 from edxkit.anatomy.segments import peripheral_nerve_of
@@ -129,6 +130,21 @@ def _late_responses(state: State, found: _Limb, loc: Localization) -> list[NcsFa
     return late
 
 
+def _late_support(late: list[NcsFacts], root: str) -> list[NcsFacts]:
+    """The late responses whose recorded muscle the root supplies (clinical.md 1.3-1.4, 4.4): the soleus
+    H-reflex for S1, an F-wave for the roots of its muscle (e.g. ulnar F from ADM for C8, not C6)."""
+    out = []
+    for n in late:
+        record = n.result.record or ""
+        try:
+            roots = muscle_supply(record).all_roots
+        except KeyError:
+            continue
+        if root in roots and (n.kind != "h_reflex" or root == "S1"):
+            out.append(n)
+    return out
+
+
 def _radiculopathy(state: State, found: _Limb, loc: Localization) -> bool:
     limb_muscles = [m for m in found.abnormal if m.muscle != PARASPINALS[found.limb]]
     nerves = {peripheral_nerve_of(m.muscle) for m in found.abnormal}
@@ -141,6 +157,7 @@ def _radiculopathy(state: State, found: _Limb, loc: Localization) -> bool:
         return False
     code = "cervical_radiculopathy" if found.limb == "upper" else "lumbosacral_radiculopathy"
     evidence = _evidence(found, loc) + normal_snap_evidence(found.good_snaps)
+    late = _late_responses(state, found, loc)
     chronicity = chronicity_of(found.abnormal)
     when = f", {chronicity.replace('_', ' ')}" if chronicity else ""
     for root in loc.best.roots:
@@ -150,13 +167,13 @@ def _radiculopathy(state: State, found: _Limb, loc: Localization) -> bool:
                 side=found.side,
                 root=root,
                 chronicity=chronicity,
-                evidence=evidence,
+                evidence=evidence + ncs_evidence(_late_support(late, root)),
                 rule=RULE_ROOT,
                 criteria="Lauder 1994: ≥2 muscles of the same root through different nerves; SNAPs normal "
                 "(preganglionic); localization by anatomy/localize.py",
                 text=f"{found.side.capitalize()} {root} radiculopathy{when}.",
             ),
-            [*found.abnormal, *found.low_cmaps, *_late_responses(state, found, loc)],
+            [*found.abnormal, *found.low_cmaps, *late],
         )
     _root_limitations(state, found, loc)
     return True
