@@ -191,6 +191,14 @@ def test_sentences_keep_acronyms_in_capitals() -> None:
     assert in_sentence("Onset latency") == "onset latency"
 
 
+def test_sentences_keep_the_names_of_the_m_f_and_h_waves() -> None:
+    from edxkit.report.labels import in_sentence
+
+    assert in_sentence("H latency difference") == "H latency difference"
+    assert in_sentence("F min latency") == "F min latency"
+    assert in_sentence("M amplitude") == "M amplitude"
+
+
 def test_distances_carry_no_source_mark_while_the_measured_values_do() -> None:
     motor = example_report().motor[0]
     distance = _cell(motor.sites, "Wrist", "distance_mm")

@@ -99,9 +99,17 @@ def lower_first(text: str) -> str:
 
 
 def in_sentence(label: str) -> str:
-    """A heading inside a sentence: ``Onset latency`` → ``onset latency``; acronyms stay (``MUAP``)."""
+    """A heading inside a sentence: ``Onset latency`` → ``onset latency``; acronyms (``MUAP``) and the names
+    of the M, F and H waves (``H latency``) stay."""
     words_ = label.split(" ")
-    return " ".join(w if len(w) > 1 and w.removesuffix("s").isupper() else w.lower() for w in words_)
+    return " ".join(w if _kept_upper(w) else w.lower() for w in words_)
+
+
+def _kept_upper(word: str) -> bool:
+    return word in _WAVE_NAMES or (len(word) > 1 and word.removesuffix("s").isupper())
+
+
+_WAVE_NAMES = frozenset({"M", "F", "H"})
 
 
 def muscle_label(muscle: str, *, capitalized: bool = True) -> str:
