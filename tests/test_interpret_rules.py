@@ -327,6 +327,21 @@ def test_c6_radiculopathy_does_not_cite_an_abnormal_ulnar_f_wave() -> None:
     assert imp.root in ("C5", "C6") and _late_rows(imp) == []
 
 
+def test_lower_trunk_plexopathy_explains_and_cites_an_ulnar_f_wave_of_36_ms_from_adm() -> None:
+    import yaml
+
+    doc = yaml.safe_load((Path(__file__).parent / "cases" / "lower_trunk_plexopathy.yaml").read_text())
+    for n in doc["ncs"]:
+        if (n["nerve"], n["kind"], n["side"]) == ("ulnar", "f_wave", "left"):
+            n["sites"][0]["f_min_latency_ms"] = 36.0  # ADM: lower trunk fibres; limit 32 ms
+    s = Study.model_validate(doc)
+    result = interpret(s, analyze_study(s))
+    imp = only(result, "brachial_plexopathy")
+    assert imp.element == "lower_trunk"
+    assert ("f_wave", "f_min_latency_ms") in _late_rows(imp)
+    assert not [r for r in result.unexplained if r.get("kind") == "f_wave"]
+
+
 def test_acute_radiculopathy_has_denervation_without_reinnervation() -> None:
     muscles = emg("left", "acute", "TA", "tibialis_posterior", "lumbosacral_paraspinals")
     assert only(run(LEG, muscles), "lumbosacral_radiculopathy").chronicity == "acute"

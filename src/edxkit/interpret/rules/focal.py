@@ -130,17 +130,20 @@ def _late_responses(state: State, found: _Limb, loc: Localization) -> list[NcsFa
     return late
 
 
-def _late_support(late: list[NcsFacts], root: str) -> list[NcsFacts]:
-    """The late responses whose recorded muscle the root supplies (clinical.md 1.3-1.4, 4.4): the soleus
-    H-reflex for S1, an F-wave for the roots of its muscle (e.g. ulnar F from ADM for C8, not C6)."""
+def _late_support(
+    late: list[NcsFacts], *, root: str | None = None, element: str | None = None
+) -> list[NcsFacts]:
+    """The late responses whose recorded muscle the root or plexus element supplies (clinical.md 1.3-1.4,
+    4.4-4.5): the soleus H-reflex for S1 (or a sacral plexus element), an F-wave for the roots of its muscle
+    (e.g. ulnar F from ADM for C8, not C6) or the elements its fibres pass through."""
     out = []
     for n in late:
-        record = n.result.record or ""
         try:
-            roots = muscle_supply(record).all_roots
+            supply = muscle_supply(n.result.record or "")
         except KeyError:
             continue
-        if root in roots and (n.kind != "h_reflex" or root == "S1"):
+        by_root = root is not None and root in supply.all_roots and (n.kind != "h_reflex" or root == "S1")
+        if by_root or (element is not None and element in supply.elements.all):
             out.append(n)
     return out
 
@@ -167,7 +170,7 @@ def _radiculopathy(state: State, found: _Limb, loc: Localization) -> bool:
                 side=found.side,
                 root=root,
                 chronicity=chronicity,
-                evidence=evidence + ncs_evidence(_late_support(late, root)),
+                evidence=evidence + ncs_evidence(_late_support(late, root=root)),
                 rule=RULE_ROOT,
                 criteria="Lauder 1994: ≥2 muscles of the same root through different nerves; SNAPs normal "
                 "(preganglionic); localization by anatomy/localize.py",
@@ -204,6 +207,7 @@ def _plexopathy(state: State, found: _Limb, loc: Localization) -> bool:
     snaps = _explained_snaps(found, loc)
     myokymia = any("myokymic" in m.exam.findings.other_discharges for m in found.abnormal)
     severity = focal_severity(found.low_cmaps, snaps, found.abnormal)
+    late = _late_support(_late_responses(state, found, loc), element=element)
     state.add(
         Impression(
             code=code,
@@ -211,14 +215,14 @@ def _plexopathy(state: State, found: _Limb, loc: Localization) -> bool:
             element=element,
             severity=severity,
             chronicity=chronicity_of(found.abnormal),
-            evidence=_evidence(found, loc),
+            evidence=_evidence(found, loc) + ncs_evidence(late),
             rule=RULE_PLEXUS,
             criteria=f"clinical.md 4.5 element patterns; {FOCAL_SEVERITY_SCHEME}",
             text=f"{found.side.capitalize()} {code.split('_')[0]} plexopathy, {loc.best.label}, {severity}"
             + ("; myokymic discharges favour radiation plexopathy" if myokymia else "")
             + ".",
         ),
-        [*found.abnormal, *snaps, *found.low_cmaps],
+        [*found.abnormal, *snaps, *found.low_cmaps, *late],
     )
     return True
 
