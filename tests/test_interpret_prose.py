@@ -44,3 +44,4 @@ def test_field_names_lose_their_unit_suffix() -> None:
     assert field_words("amplitude_drop_pct") == "amplitude drop"
     assert field_words("cv_m_s") == "conduction velocity"
     assert field_words("decrement_pct") == "decrement"
+    assert field_words("h_latency_ms") == "H latency"

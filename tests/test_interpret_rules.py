@@ -342,6 +342,23 @@ def test_lower_trunk_plexopathy_explains_and_cites_an_ulnar_f_wave_of_36_ms_from
     assert not [r for r in result.unexplained if r.get("kind") == "f_wave"]
 
 
+def test_sciatic_neuropathy_explains_a_prolonged_tibial_f_wave_and_h_reflex() -> None:
+    import yaml
+
+    doc = yaml.safe_load((Path(__file__).parent / "cases" / "sciatic_neuropathy.yaml").read_text())
+    for n in doc["ncs"]:
+        if n["kind"] == "h_reflex":
+            n["sites"][0]["h_latency_ms"] = 36.0  # limit 34 ms
+        if n["kind"] == "f_wave":
+            n["sites"][0]["f_min_latency_ms"] = 60.0
+    s = Study.model_validate(doc)
+    result = interpret(s, analyze_study(s))
+    imp = only(result, "mononeuropathy")
+    assert (imp.nerve, imp.site) == ("sciatic", "sciatic_notch")
+    assert {("h_reflex", "h_latency_ms"), ("f_wave", "f_min_latency_ms")} <= set(_late_rows(imp))
+    assert not [r for r in result.unexplained if r.get("kind") in ("f_wave", "h_reflex")]
+
+
 def test_acute_radiculopathy_has_denervation_without_reinnervation() -> None:
     muscles = emg("left", "acute", "TA", "tibialis_posterior", "lumbosacral_paraspinals")
     assert only(run(LEG, muscles), "lumbosacral_radiculopathy").chronicity == "acute"

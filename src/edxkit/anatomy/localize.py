@@ -48,6 +48,7 @@ __all__ = [
     "candidates",
     "limb_of_muscle",
     "localize",
+    "muscle_role",
 ]
 
 Level = Literal["root", "plexus", "nerve"]
@@ -201,7 +202,9 @@ def candidates(limb: Limb) -> tuple[Candidate, ...]:
     return tuple(out)
 
 
-def _muscle_role(candidate: Candidate, muscle: str) -> Role:
+def muscle_role(candidate: Candidate, muscle: str) -> Role:
+    """Whether a lesion at ``candidate`` reaches ``muscle``: ``expected`` (its main supply passes through
+    the site), ``possible`` (a minor contribution, or a muscle often spared at that site) or ``no``."""
     if candidate.level == "nerve":
         assert candidate.path is not None and candidate.segment is not None
         if muscle not in affected_by(candidate.path, candidate.segment):
@@ -234,7 +237,7 @@ def _snap_role(candidate: Candidate, snap: Snap) -> Role:
 
 @functools.cache
 def _size(candidate: Candidate) -> int:
-    return sum(_muscle_role(candidate, m) != "no" for m in muscles() if limb_of_muscle(m) == candidate.limb)
+    return sum(muscle_role(candidate, m) != "no" for m in muscles() if limb_of_muscle(m) == candidate.limb)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,18 +255,18 @@ def _score(
     abnormal_snaps: tuple[Snap, ...],
     normal_snaps: tuple[Snap, ...],
 ) -> _Score:
-    if any(_muscle_role(candidate, m) == "no" for m in abnormal):
+    if any(muscle_role(candidate, m) == "no" for m in abnormal):
         return _Score(False, 0.0, (), ())
     unreached = tuple(s for s in abnormal_snaps if _snap_role(candidate, s) == "no")
     if unreached and not abnormal:
         return _Score(False, 0.0, (), ())
-    against = [m for m in sorted(normal) if _muscle_role(candidate, m) == "expected"]
+    against = [m for m in sorted(normal) if muscle_role(candidate, m) == "expected"]
     against += [s.label for s in normal_snaps if _snap_role(candidate, s) == "expected"]
     minor = (
         []
         if candidate.level == "nerve"
         else [
-            m for m in abnormal if _muscle_role(candidate, m) == "possible" and not muscle_supply(m).segmental
+            m for m in abnormal if muscle_role(candidate, m) == "possible" and not muscle_supply(m).segmental
         ]
     )
     cost = UNREACHED_SNAP_COST * len(unreached) + EXPECTED_NORMAL_COST * len(against)

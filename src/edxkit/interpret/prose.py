@@ -20,6 +20,8 @@ _FIELD_WORDS = {
     "interference": "interference pattern",
     "f_min_latency_ms": "minimal F latency",
     "h_m_ratio": "H/M ratio",
+    "h_latency_ms": "H latency",
+    "m_latency_ms": "M latency",
     "onset_latency_side_difference_ms": "onset latency difference from the other side",
     "amplitude_side_difference_mv": "amplitude difference from the other side",
     "amplitude_side_drop_pct": "amplitude drop from the other side",

@@ -16,10 +16,9 @@ The smallest site that explains them then has to meet its pattern's criteria:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from edxkit.anatomy.innervation import muscle_supply
-from edxkit.anatomy.localize import Localization, Snap, localize
+from edxkit.anatomy.localize import Candidate, Localization, Snap, localize, muscle_role
 from edxkit.anatomy.names import muscles
 from edxkit.anatomy.segments import peripheral_nerve_of
 from edxkit.interpret.facts import NcsFacts
@@ -121,29 +120,22 @@ def _evidence(found: _Limb, loc: Localization) -> list[dict[str, object]]:
     return muscle_evidence(found.abnormal) + ncs_evidence(_explained_snaps(found, loc) + found.low_cmaps)
 
 
-def _late_responses(state: State, found: _Limb, loc: Localization) -> list[NcsFacts]:
-    """Abnormal F-waves and H-reflexes of the limb that a proximal lesion (root, plexus) explains."""
+def _late_responses(state: State, found: _Limb, site: Candidate, root: str | None = None) -> list[NcsFacts]:
+    """The abnormal F-waves and H-reflexes of the limb that a lesion at ``site`` explains (clinical.md
+    1.3-1.4, 4.4-4.6): those whose recorded muscle the lesion reaches (:func:`muscle_role`) — an ulnar F
+    from ADM for C8 or the lower trunk, not C6; tibial F and H for a sciatic lesion — the soleus H-reflex at
+    root level only for S1. ``root`` narrows a root lesion to one of its roots."""
     late = [n for n in state.facts.nerves(side=found.side) if n.kind in ("f_wave", "h_reflex") and n.abnormal]
-    late = [n for n in late if n.limb == found.limb]
-    if loc.best.level == "root" and "S1" not in loc.best.roots:
-        late = [n for n in late if n.kind != "h_reflex"]
-    return late
-
-
-def _late_support(
-    late: list[NcsFacts], *, root: str | None = None, element: str | None = None
-) -> list[NcsFacts]:
-    """The late responses whose recorded muscle the root or plexus element supplies (clinical.md 1.3-1.4,
-    4.4-4.5): the soleus H-reflex for S1 (or a sacral plexus element), an F-wave for the roots of its muscle
-    (e.g. ulnar F from ADM for C8, not C6) or the elements its fibres pass through."""
+    if root is not None:
+        site = replace(site, roots=(root,))
     out = []
     for n in late:
-        try:
-            supply = muscle_supply(n.result.record or "")
-        except KeyError:
+        record = n.result.record or ""
+        if n.limb != found.limb or record not in _known_muscles():
             continue
-        by_root = root is not None and root in supply.all_roots and (n.kind != "h_reflex" or root == "S1")
-        if by_root or (element is not None and element in supply.elements.all):
+        if n.kind == "h_reflex" and site.level == "root" and "S1" not in site.roots:
+            continue
+        if muscle_role(site, record) != "no":
             out.append(n)
     return out
 
@@ -160,7 +152,7 @@ def _radiculopathy(state: State, found: _Limb, loc: Localization) -> bool:
         return False
     code = "cervical_radiculopathy" if found.limb == "upper" else "lumbosacral_radiculopathy"
     evidence = _evidence(found, loc) + normal_snap_evidence(found.good_snaps)
-    late = _late_responses(state, found, loc)
+    late = _late_responses(state, found, loc.best)
     chronicity = chronicity_of(found.abnormal)
     when = f", {chronicity.replace('_', ' ')}" if chronicity else ""
     for root in loc.best.roots:
@@ -170,7 +162,7 @@ def _radiculopathy(state: State, found: _Limb, loc: Localization) -> bool:
                 side=found.side,
                 root=root,
                 chronicity=chronicity,
-                evidence=evidence + ncs_evidence(_late_support(late, root=root)),
+                evidence=evidence + ncs_evidence(_late_responses(state, found, loc.best, root)),
                 rule=RULE_ROOT,
                 criteria="Lauder 1994: ≥2 muscles of the same root through different nerves; SNAPs normal "
                 "(preganglionic); localization by anatomy/localize.py",
@@ -207,7 +199,7 @@ def _plexopathy(state: State, found: _Limb, loc: Localization) -> bool:
     snaps = _explained_snaps(found, loc)
     myokymia = any("myokymic" in m.exam.findings.other_discharges for m in found.abnormal)
     severity = focal_severity(found.low_cmaps, snaps, found.abnormal)
-    late = _late_support(_late_responses(state, found, loc), element=element)
+    late = _late_responses(state, found, loc.best)
     state.add(
         Impression(
             code=code,
@@ -245,6 +237,7 @@ def _mononeuropathy(state: State, found: _Limb, loc: Localization) -> bool:
     snaps = _explained_snaps(found, loc)
     severity = focal_severity(found.low_cmaps, snaps, found.abnormal)
     generic = code == "mononeuropathy"
+    late = _late_responses(state, found, best)
     state.add(
         Impression(
             code=code,
@@ -253,7 +246,7 @@ def _mononeuropathy(state: State, found: _Limb, loc: Localization) -> bool:
             site=best.segment if generic else None,
             severity=severity,
             chronicity=chronicity_of(found.abnormal),
-            evidence=_evidence(found, loc),
+            evidence=_evidence(found, loc) + ncs_evidence(late),
             rule=RULE_MONO,
             criteria=f"localization by anatomy/nerve_segments.csv; {FOCAL_SEVERITY_SCHEME}",
             text=(
@@ -262,7 +255,7 @@ def _mononeuropathy(state: State, found: _Limb, loc: Localization) -> bool:
                 "on conduction studies)."
             ),
         ),
-        [*found.abnormal, *snaps, *found.low_cmaps],
+        [*found.abnormal, *snaps, *found.low_cmaps, *late],
     )
     return True
 
