@@ -4,12 +4,16 @@ Stages: candidates above a robust threshold (:mod:`.detect`); leader clustering 
 time-locked secondary peaks and joining of the size classes of one waxing/waning generator (:mod:`.trains`);
 median template, shape features and typing of each group (:mod:`.features`, :mod:`.classify`); joining of
 groups of one generator, removal of superimpositions, second-pass assignment of left-over candidates
-(:mod:`.assign`) and retyping from the completed firing pattern; then, on the typed trains: time-locked
+(:mod:`.assign`; two fasciculation trains are joined only when their discharges fit one unit's potential)
+and retyping from the completed firing pattern; then, on the typed trains: time-locked
 duplicates joined/dropped (times on the largest-magnitude sample), peel-off of overlaps, complex
 repetitive discharges completed on their constant-interval grid, myotonic fragments rejoined, merged
 regular fibres split by their intervals (fibrillation trains with a PSW's slow phase retyped first where
 PSWs are found; a regular fibre's chain kept out of an irregular end-plate-spike group),
-fasciculations explained by other trains or shorter than a motor-unit potential removed, fasciculation and
+fasciculations joined to a much larger train of another type when shaped like it, a discharge claimed by two
+fasciculation trains given to the unit it fits, fasciculations explained by other trains removed, units
+seen only twice added when their two discharges are one isolated potential of no unit already found,
+fasciculations shorter than a motor-unit potential removed, fasciculation and
 myokymic trains whose discharges are not one repeating potential removed, fibre discharges hidden in
 overlaps matched on their spike on the residual of the final trains, spikes of a complex repetitive
 discharge's complex removed from the other trains (time-locked to it), end-plate noise completed below
@@ -69,6 +73,11 @@ FloatArray = NDArray[np.float64]
 
 MIN_DISCHARGES = 3
 MIN_FASCICULATIONS = 3
+FASCICULATION_PAIR = 2
+JOIN_MISFIT_RATIO = 4.0
+PAIR_CORRELATION = 0.95
+PAIR_SIZE = (0.8, 1.25)
+PAIR_ALONE_MS = 5.0
 MIN_PEAK_SD = 3.5
 NEXT_FRACTION = 0.5
 REGULARITY_DROP = 0.1
@@ -101,6 +110,7 @@ SPLIT_BELOW_REGULAR = 0.8
 IRREGULAR_FRACTION = 0.5
 LOOK_ALIKE_CORRELATION = 0.8
 LOOK_ALIKE_RATIO = 5
+LOOK_ALIKE_HOSTS = ("myotonic", "complex_repetitive", "myokymic", "end_plate")
 EXPLAINED_MS = 5.0
 EXPLAINED_FRACTION = 0.6
 REGULAR_FILL_FRACTION = 0.8
@@ -120,6 +130,7 @@ MEPP_TEMPLATE_MS = (8.0, 12.0)
 CONSISTENT_WINDOW_MS = (2.0, 8.0)
 CONSISTENT_CORRELATION = 0.9
 UNIT_TYPES = ("fasciculation", "myokymic")
+RUN_TYPES = ("myotonic", "complex_repetitive", "myokymic")
 CHAIN_SIGNIFICANCE = 1e-6
 CRD_PHASE_MIN = 5
 ANY_SIZE = {("myotonic", "spike_like"), ("myotonic", "psw_like"), ("end_plate", "end_plate_noise")}
@@ -135,8 +146,10 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
     clusters = drop_time_locked([c for c in clusters if c.positions.size >= 2], prep.fs_hz)
     clusters = merge_families(clusters, prep.fs_hz, cand.noise_uv)
     raw_noise = quiet_noise_uv(prep.uv, prep.valid, prep.fs_hz)
-    trains = [t for c in clusters if (t := _train(prep, c, raw_noise)) is not None]
-    trains = drop_superimposed(_join_same(trains, same_window=True))
+    typed = [t for c in clusters if (t := _train(prep, c, raw_noise)) is not None]
+    pairs = [t for t in typed if t.type == "fasciculation" and t.count < MIN_FASCICULATIONS]
+    trains = [t for t in typed if not (t.type == "fasciculation" and t.count < MIN_FASCICULATIONS)]
+    trains = drop_superimposed(_join_same(trains, same_window=True, prep=prep))
     d, fs = cand.detection_uv, prep.fs_hz
     trains = assign_leftovers(trains, d, cand.peaks, fs, prep.start_s, cand.noise_uv)
     trains = _join_locked([_retyped(t, raw_noise) for t in trains], fs)
@@ -149,7 +162,9 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
     for i in sorted(range(len(trains)), key=lambda i: -trains[i].count):
         if trains[i].type in SPLIT_TYPES:  # in turn, so a discharge found for one is not taken again
             trains[i] = _fill_regular(trains[i], trains, prep)
-    trains = drop_explained_fasciculations(_join_look_alike_fasciculations(trains))
+    trains = _join_look_alike_fasciculations(trains)
+    trains = drop_explained_fasciculations(share_fasciculation_discharges(trains, prep))
+    trains = confirmed_pairs(pairs, trains, prep) + trains
     trains = drop_inconsistent_units(drop_brief_fasciculations(trains, raw_noise), prep)
     trains = _drop_crd_components(_overlapped(trains, cand, prep), fs)
     trains = _with_mepps(trains, prep, raw_noise)
@@ -261,7 +276,8 @@ def _peeled(trains: list[SpontaneousTrain], cand: Candidates, prep: Prepared) ->
 
 
 def _train(prep: Prepared, cluster: Cluster, noise_uv: float) -> SpontaneousTrain | None:
-    """Measure and type one cluster; None when it has too few discharges or its template peak is below
+    """Measure and type one cluster; None when it has too few discharges (``MIN_DISCHARGES``; a
+    fasciculation from ``FASCICULATION_PAIR``) or its template peak is below
     ``MIN_PEAK_SD`` × the baseline noise (µV, wide band). The shape is measured within ``NEXT_FRACTION`` of
     the shortest (10th percentile) interval on either side of the peak, so the neighbouring discharges of a
     fast train are not read as part of the potential."""
@@ -275,7 +291,7 @@ def _train(prep: Prepared, cluster: Cluster, noise_uv: float) -> SpontaneousTrai
     kind, sub = classify_train(shape, firing)
     if not kind:
         return None
-    needed = MIN_FASCICULATIONS if kind == "fasciculation" else MIN_DISCHARGES
+    needed = FASCICULATION_PAIR if kind == "fasciculation" else MIN_DISCHARGES
     if times.size < needed or abs(tmpl[shape.peak_index]) < MIN_PEAK_SD * noise_uv:
         return None
     rate, cv = rate_and_cv(times)
@@ -380,6 +396,56 @@ def drop_inconsistent_units(trains: Sequence[SpontaneousTrain], prep: Prepared) 
                 continue
         out.append(t)
     return out
+
+
+def confirmed_pairs(
+    pairs: Sequence[SpontaneousTrain], trains: Sequence[SpontaneousTrain], prep: Prepared
+) -> list[SpontaneousTrain]:
+    """The fasciculations seen only twice (``pairs``: groups of ``FASCICULATION_PAIR`` discharges, kept out
+    of the joining, assignment and splitting of the trains) that count next to the final ``trains``.
+
+    Fasciculating units fire at 0.1–2 Hz, irregularly (clinical.md §3.1; Mills, Clin Neurophysiol 2010), so
+    in a recording of a few seconds a unit may discharge only twice; each discharge is a fasciculation
+    potential (a single one is reported as such on the screen). Two discharges give a weak template, so a
+    pair counts only when the prepared signal over −2 … +8 ms of the two peaks (``CONSISTENT_WINDOW_MS``)
+    correlates ≥ ``PAIR_CORRELATION`` between them, their peak-to-peak sizes agree within ``PAIR_SIZE``
+    (a unit's potential keeps its size), no discharge of a train lies within ``PAIR_ALONE_MS`` of either (a
+    recurring component or superimposition of other generators is near them), neither lies within
+    ``RUN_GAP_S`` of a discharge of a generator firing in runs or bursts (``RUN_TYPES``: myotonic, complex
+    repetitive, myokymic — a discharge their trains missed), and neither is a discharge of a unit already
+    found (a fasciculation or myokymic train whose template, unscaled, leaves a residual within
+    ``JOIN_MISFIT_RATIO`` × the noise power, :func:`_misfit`). Pairs are checked in order of size, each
+    against the trains and the pairs already kept."""
+    fs = prep.fs_hz
+    pre, post = round(CONSISTENT_WINDOW_MS[0] * fs / 1000.0), round(CONSISTENT_WINDOW_MS[1] * fs / 1000.0)
+    kept: list[SpontaneousTrain] = []
+    for t in sorted(pairs, key=lambda t: -t.amplitude_uv):
+        if t.type != "fasciculation" or t.count != FASCICULATION_PAIR:
+            continue
+        rest = [o.times_s for o in [*trains, *kept]]
+        ref = np.sort(np.concatenate(rest)) if rest else np.empty(0)
+        if not np.all(nearest_gap(t.times_s, ref) > PAIR_ALONE_MS / 1000.0):
+            continue
+        runs = [o.times_s for o in trains if o.type in RUN_TYPES]
+        ref = np.sort(np.concatenate(runs)) if runs else np.empty(0)
+        if np.any(nearest_gap(t.times_s, ref) <= RUN_GAP_S):
+            continue
+        s = np.rint((t.times_s - prep.start_s) * fs).astype(np.int64)
+        if not window_ok(prep.valid, s, pre, post).all():
+            continue
+        x = prep.uv[s[:, None] + np.arange(-pre, post + 1)[None, :]]
+        x = x - x.mean(axis=1, keepdims=True)
+        den = float(np.sqrt((x[0] @ x[0]) * (x[1] @ x[1])))
+        corr = float(x[0] @ x[1]) / den if den > 0.0 else 0.0
+        size = float(np.ptp(x[0])) / max(float(np.ptp(x[1])), 1e-12)
+        if corr < PAIR_CORRELATION or not PAIR_SIZE[0] <= size <= PAIR_SIZE[1]:
+            continue
+        floor = JOIN_MISFIT_RATIO * max(prep.noise_uv, 1e-6) ** 2
+        units = [o for o in [*trains, *kept] if o.type in UNIT_TYPES]
+        if any(float(np.median(_misfit(o, prep, t.times_s))) <= floor for o in units):
+            continue
+        kept.append(t)
+    return kept
 
 
 def _psw_context(trains: list[SpontaneousTrain], noise_uv: float) -> list[SpontaneousTrain]:
@@ -848,19 +914,88 @@ def _join_look_alike_fasciculations(trains: Sequence[SpontaneousTrain]) -> list[
     A fasciculating unit has a MUAP shape of its own. A slow irregular group whose template has the shape
     (correlation ≥ ``LOOK_ALIKE_CORRELATION`` within ±0.5 ms, any size) of a train of another type with
     ≥ ``LOOK_ALIKE_RATIO`` × as many discharges (an end-plate spike, myotonic, complex repetitive or
-    myokymic generator) holds discharges of that generator distorted by overlaps, and is joined to it."""
+    myokymic generator: ``LOOK_ALIKE_HOSTS``) holds discharges of that generator distorted by overlaps, and
+    is joined to it. A fibrillation or positive sharp wave is no host: a fibre potential and a whole unit's
+    MUAP can correlate ≥ 0.8 over their main phases, and a slowly fasciculating unit has far fewer
+    discharges than a fibrillating fibre in the same muscle; nor is another fasciculation (two units of
+    one muscle can look alike; each counts for the grade)."""
     out = [t for t in trains if t.type != "fasciculation"]
     for t in (t for t in trains if t.type == "fasciculation"):
         hosts = [
             k
             for k, o in enumerate(out)
-            if o.count >= LOOK_ALIKE_RATIO * t.count and _similar(o, t, True, LOOK_ALIKE_CORRELATION)
+            if o.type in LOOK_ALIKE_HOSTS
+            and o.count >= LOOK_ALIKE_RATIO * t.count
+            and _similar(o, t, True, LOOK_ALIKE_CORRELATION)
         ]
         if hosts:
             k = max(hosts, key=lambda k: out[k].count)
             out[k] = _join(out[k], t)
         else:
             out.append(t)
+    return out
+
+
+def _misfit(train: SpontaneousTrain, prep: Prepared, times_s: FloatArray) -> FloatArray:
+    """Mean square (µV²) of the prepared signal minus the train's template (each without its mean) over
+    −2 … +8 ms (``CONSISTENT_WINDOW_MS``) of its peak at each of ``times_s``; inf where the window is not
+    whole and valid or the template is shorter than the window."""
+    fs = prep.fs_hz
+    pre, post = round(CONSISTENT_WINDOW_MS[0] * fs / 1000.0), round(CONSISTENT_WINDOW_MS[1] * fs / 1000.0)
+    lo, hi = train.template_index - pre, train.template_index + post + 1
+    out = np.full(np.asarray(times_s).size, np.inf)
+    if lo < 0 or hi > train.template_uv.size or out.size == 0:
+        return out
+    tm = train.template_uv[lo:hi] - float(np.mean(train.template_uv[lo:hi]))
+    s = np.rint((np.asarray(times_s) - prep.start_s) * fs).astype(np.int64)
+    ok = window_ok(prep.valid, s, pre, post)
+    if not ok.any():
+        return out
+    x = prep.uv[s[ok, None] + np.arange(-pre, post + 1)[None, :]]
+    x = x - x.mean(axis=1, keepdims=True)
+    out[ok] = np.mean((x - tm[None, :]) ** 2, axis=1)
+    return out
+
+
+def share_fasciculation_discharges(
+    trains: Sequence[SpontaneousTrain], prep: Prepared
+) -> list[SpontaneousTrain]:
+    """Give each discharge claimed by two fasciculation trains (within ``DUPLICATE_MS``) to one of them.
+
+    Two units of one muscle can have similar potentials, and the joining and left-over assignment before
+    this step can put a discharge of one unit into the other's train as well as its own. The discharge is
+    kept by the train whose template, unscaled (a unit's potential keeps its size from discharge to
+    discharge), leaves the smaller residual on the prepared signal over −2 … +8 ms (:func:`_misfit`), and
+    removed from the other — so it is neither counted twice nor read as a coincidence of two trains
+    (:func:`drop_explained_fasciculations`). A train left with fewer than ``MIN_FASCICULATIONS``
+    discharges is dropped. Trains of other types are unchanged."""
+    idx = [k for k, t in enumerate(trains) if t.type == "fasciculation"]
+    if len(idx) < 2:
+        return list(trains)
+    keep = {k: np.ones(trains[k].count, dtype=bool) for k in idx}
+    tol = DUPLICATE_MS / 1000.0
+    for n, a in enumerate(idx):
+        for b in idx[n + 1 :]:
+            ta, tb = trains[a].times_s, trains[b].times_s
+            lag, owner = nearest_lag(tb, ta)
+            ia = np.flatnonzero((np.abs(lag) <= tol) & keep[a])
+            if ia.size == 0:
+                continue
+            ib = owner[ia]
+            live = keep[b][ib]
+            ia, ib = ia[live], ib[live]
+            if ia.size == 0:
+                continue
+            to_a = _misfit(trains[a], prep, ta[ia]) <= _misfit(trains[b], prep, tb[ib])
+            keep[b][ib[to_a]] = False
+            keep[a][ia[~to_a]] = False
+    out: list[SpontaneousTrain] = []
+    for k, t in enumerate(trains):
+        if k in keep and not keep[k].all():
+            if np.count_nonzero(keep[k]) < MIN_FASCICULATIONS:
+                continue
+            t = _refreshed(replace(t, times_s=t.times_s[keep[k]]))
+        out.append(t)
     return out
 
 
@@ -963,11 +1098,16 @@ def _join(a: SpontaneousTrain, b: SpontaneousTrain) -> SpontaneousTrain:
     )
 
 
-def _join_same(trains: Sequence[SpontaneousTrain], *, same_window: bool) -> list[SpontaneousTrain]:
+def _join_same(
+    trains: Sequence[SpontaneousTrain], *, same_window: bool, prep: Prepared | None = None
+) -> list[SpontaneousTrain]:
     """Join the trains of one generator (same type, kind, shape and — unless its size varies by nature, as
     for myotonic discharges and end-plate noise — size). Within one window a fixed-size train is joined only
     when the joined train is as regular as the larger one (``regular_fraction`` drops by < 0.1): the smaller
-    one then holds discharges the larger one missed, not another fibre firing at its own rate."""
+    one then holds discharges the larger one missed, not another fibre firing at its own rate. Fasciculations
+    fire irregularly, so that test cannot tell two units apart; given the prepared signal (``prep``), a
+    fasciculation train is joined only when its discharges fit the larger train's template, unscaled, about
+    as well as their own (:func:`_same_unit`)."""
     out: list[SpontaneousTrain] = []
     for train in sorted(trains, key=lambda t: -t.count):
         any_size = (train.type, train.kind) in ANY_SIZE
@@ -977,11 +1117,26 @@ def _join_same(trains: Sequence[SpontaneousTrain], *, same_window: bool) -> list
             joined = _join(kept, train)
             if same_window and not any_size and not _as_regular(kept, joined):
                 continue
+            if prep is not None and train.type == "fasciculation" and not _same_unit(kept, train, prep):
+                continue
             out[i] = joined
             break
         else:
             out.append(train)
     return out
+
+
+def _same_unit(kept: SpontaneousTrain, train: SpontaneousTrain, prep: Prepared) -> bool:
+    """Whether the discharges of ``train`` are those of the unit of ``kept``: the median residual of
+    ``kept``'s template, unscaled, on them (:func:`_misfit`) is within ``JOIN_MISFIT_RATIO`` × that of their
+    own template (or of the noise power, when larger). A unit's potential repeats in shape and size, so
+    fragments of one unit fit either template about equally (tuning seeds: ≤ 3.5 ×), while two units of
+    similar shape but 10–20 % apart in size or slightly different in shape leave residuals 9–100 × larger."""
+    other = float(np.median(_misfit(kept, prep, train.times_s)))
+    own = float(np.median(_misfit(train, prep, train.times_s)))
+    if not np.isfinite(other):
+        return True  # no whole valid window to compare on: as before, shape and size decide
+    return other <= JOIN_MISFIT_RATIO * max(own, prep.noise_uv**2)
 
 
 def _as_regular(kept: SpontaneousTrain, joined: SpontaneousTrain) -> bool:
