@@ -27,7 +27,7 @@ from edxkit.emg.spontaneous.assign import assign_leftovers, peel
 from edxkit.emg.spontaneous.classify import classify_train, is_run, shape_class
 from edxkit.emg.spontaneous.features import Shape, template_shape
 from edxkit.emg.spontaneous.grade import grade_trains
-from edxkit.emg.spontaneous.trains import Firing, firing_pattern, split_regular
+from edxkit.emg.spontaneous.trains import Firing, burst_chance, firing_pattern, split_regular
 from edxkit.simulate.emg import simulate_needle
 from edxkit.waveform import Waveform
 
@@ -126,8 +126,26 @@ def test_train_coinciding_with_a_slow_train_within_5_ms_is_superimposed_and_drop
 
 def test_muap_like_potential_in_bursts_is_myokymic_and_irregular_single_is_fasciculation() -> None:
     muap = _shape(duration_ms=10.0, phases=3, turns=5, amplitude_uv=800.0)
-    assert classify_train(muap, _firing(burst_fraction=0.8, isi_cv=1.5))[0] == "myokymic"
+    assert classify_train(muap, _firing(burst_fraction=0.8, isi_cv=1.5, burst_chance=1e-4))[0] == "myokymic"
     assert classify_train(muap, _firing(isi_cv=1.0, rate_hz=0.5))[0] == "fasciculation"
+
+
+def test_short_intervals_a_random_unit_gives_by_chance_are_no_myokymic_bursts() -> None:
+    muap = _shape(duration_ms=10.0, phases=3, turns=5, amplitude_uv=800.0)
+    chance = _firing(burst_fraction=0.5, isi_cv=1.0, rate_hz=1.75, burst_chance=0.2)
+    assert classify_train(muap, chance)[0] == "fasciculation"
+    # edx simulate als --seed 1, right biceps at rest: one fasciculating unit (intervals 88 … 500 ms)
+    unit = np.cumsum([0.351, 0.088, 0.409, 1.390, 0.058, 0.077, 0.500])
+    firing = firing_pattern(unit, np.ones(unit.size))
+    assert firing.burst_fraction >= 0.5 and firing.burst_chance > 0.01
+    bursts = np.concatenate([t0 + np.arange(4) * 0.03 for t0 in (0.2, 1.6, 3.1)])  # 3 bursts in 4 s
+    assert firing_pattern(bursts, np.ones(bursts.size)).burst_chance < 1e-3
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.001, 3.0), min_size=1, max_size=40))
+def test_burst_chance_is_a_probability_for_any_intervals(isi: list[float]) -> None:
+    assert 0.0 <= burst_chance(np.asarray(isi)) <= 1.0
 
 
 def test_firing_pattern_detects_constant_interval_bursts_and_fast_runs() -> None:
@@ -169,7 +187,7 @@ def test_long_waxing_waning_runs_of_a_complex_shape_are_myotonic_short_bursts_my
                        burst_fraction=0.95, median_run=60.0, regular_fraction=0.3)  # fmt: skip
     assert classify_train(muap, long_run) == ("myotonic", "psw_like")
     burst = _firing(rate_hz=40.0, fast_fraction=0.95, smooth_fraction=0.7, rate_modulation=0.5,
-                    burst_fraction=0.95, median_run=6.0, regular_fraction=0.3)  # fmt: skip
+                    burst_fraction=0.95, median_run=6.0, regular_fraction=0.3, burst_chance=1e-6)  # fmt: skip
     assert classify_train(muap, burst)[0] == "myokymic"
 
 

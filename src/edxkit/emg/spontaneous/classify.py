@@ -25,9 +25,11 @@ The rules, in order (shape first, then firing pattern):
 * **MUAP-like** — long (≥ 5 ms) or polyphasic/serrated (≥ 4 turns) and of MUAP size
   (≥ ``MUAP_MIN_UV`` peak-to-peak; smaller complex shapes are superimposed small potentials and are dropped):
   firing regularly at ≥ 5 Hz (≥ 70 % of intervals at whole multiples of the median, allowing for
-  discharges lost in overlaps) → complex repetitive discharge; grouped in bursts separated by long pauses →
-  myokymic; otherwise, at ≤ 10 Hz (the upper end of the fasciculation rate range, clinical.md §3.1) →
-  fasciculation; faster irregular MUAP-like trains are left untyped and dropped.
+  discharges lost in overlaps) → complex repetitive discharge; grouped in bursts separated by long pauses,
+  with more short intervals than an irregular generator firing at the pauses' rate gives by chance
+  (``burst_chance`` ≤ ``MYOKYMIC_CHANCE``) → myokymic; otherwise, at ≤ 10 Hz (the upper end of the
+  fasciculation rate range, clinical.md §3.1) → fasciculation; faster irregular MUAP-like trains are left
+  untyped and dropped.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ MYOTONIC_SMOOTH_FRACTION = 0.4
 MYOTONIC_MIN_PAUSES = 1
 MYOTONIC_RUN_FAST = 0.8
 MYOKYMIC_BURST_FRACTION = 0.5
+MYOKYMIC_CHANCE = 0.1
 MUAP_MIN_UV = 100.0
 MYOTONIC_MIN_RUN = 15
 FASCICULATION_MAX_HZ = 10.0
@@ -107,6 +110,6 @@ def classify_train(shape: Shape, firing: Firing) -> tuple[str, str]:
         return "", ""
     if firing.regular_fraction >= CRD_REGULAR_FRACTION and firing.rate_hz >= CRD_MIN_RATE_HZ:
         return "complex_repetitive", ""
-    if firing.burst_fraction >= MYOKYMIC_BURST_FRACTION:
+    if firing.burst_fraction >= MYOKYMIC_BURST_FRACTION and firing.burst_chance <= MYOKYMIC_CHANCE:
         return "myokymic", ""
     return ("fasciculation", "") if firing.rate_hz <= FASCICULATION_MAX_HZ else ("", "")

@@ -55,6 +55,7 @@ CRD_MIN_BASE_S = 0.008
 CONSTANT_SUBMULTIPLES = (1, 2, 3)
 SMOOTH_STEP = 0.15
 BURST_ISI_S = 0.2
+PAUSE_ISI_S = 0.25
 TEMPLATE_POST_MS = 30.0
 
 
@@ -333,6 +334,11 @@ class Firing:
     burst_fraction : float
         Fraction of intervals shorter than 200 ms (≥ 5 Hz within a group) when the train also has pauses
         longer than 250 ms: grouped discharges.
+    burst_chance : float
+        Chance that an irregular (Poisson) generator firing at the rate of the train's pauses would give as
+        many intervals shorter than 200 ms (binomial tail, :func:`burst_chance`): small for true bursts,
+        large for a slowly and randomly firing unit whose intervals are now and then short by chance (1 when
+        the train has no interval of 200 ms or more).
     rate_modulation : float
         Relative spread (10th–90th percentile / median) of the instantaneous rate within fast runs.
     amplitude_modulation : float
@@ -368,6 +374,7 @@ class Firing:
     pauses: int = 0
     median_run: float = 0.0
     constant_base_s: float = 0.0
+    burst_chance: float = 1.0
 
 
 def _spread(x: FloatArray) -> float:
@@ -422,7 +429,7 @@ def firing_pattern(times_s: FloatArray, scales: FloatArray) -> Firing:
     mult = np.clip(np.rint(isi / med), 1, 4)
     regular = float(np.mean(np.abs(isi - mult * med) <= 0.1 * mult * med))
     fast = isi < 0.05
-    long_ = isi > 0.25
+    long_ = isi > PAUSE_ISI_S
     burst = float(np.mean(isi < BURST_ISI_S)) if long_.any() else 0.0
     rate_mod = _spread(1.0 / isi[fast]) if np.count_nonzero(fast) >= 3 else 0.0
     const = bool(isi.size >= 2 and np.mean(np.abs(isi - mult * med) <= 2e-4 * mult) >= CONSTANT_FRACTION)
@@ -439,8 +446,30 @@ def firing_pattern(times_s: FloatArray, scales: FloatArray) -> Firing:
     median_run = float(np.median(np.repeat(run_len, run_len))) if run_len.size else 0.0
     return Firing(
         int(t.size), rate, cv, med, regular, fast_fraction, burst, rate_mod, amp_mod, const, smooth, pauses,
-        median_run, base if const else 0.0,
+        median_run, base if const else 0.0, burst_chance(isi),
     )  # fmt: skip
+
+
+def burst_chance(isi_s: FloatArray) -> float:
+    """Binomial tail P(K ≥ k) of ``k`` intervals shorter than ``BURST_ISI_S`` among ``n``, for a Poisson
+    generator whose rate is the maximum-likelihood rate of the pauses (intervals beyond ``PAUSE_ISI_S``,
+    exponential beyond it: ``r = m / Σ(isi − PAUSE_ISI_S)``), so ``p = 1 − e^{−r·BURST_ISI_S}``.
+
+    A fasciculating unit fires irregularly (exponential intervals, clinical.md §3.1), so a few of its
+    intervals are short by chance; in a 4-s recording a third of them or more are short in ≈ 10 % of
+    simulated fasciculating units with ≥ 3 discharges, which the burst fraction alone would call myokymic.
+    Myokymic bursts (2–10 discharges at 5–60 Hz, every 0.5–3 s) give far more short intervals than their
+    pauses imply. The rate is taken from the pauses because the short intervals inside bursts would inflate
+    a mean rate and hide the excess; intervals between ``BURST_ISI_S`` and ``PAUSE_ISI_S`` (slow bursts at
+    4–5 Hz, or a random unit) count in ``n`` only. 1.0 when no interval is a pause or none is short."""
+    isi = np.asarray(isi_s, dtype=np.float64)
+    pauses = isi[isi > PAUSE_ISI_S]
+    k = int(np.count_nonzero(isi < BURST_ISI_S))
+    if pauses.size == 0 or k == 0:
+        return 1.0
+    rate = pauses.size / float(np.sum(pauses - PAUSE_ISI_S))
+    p = 1.0 - float(np.exp(-rate * BURST_ISI_S))
+    return float(binom.sf(k - 1, isi.size, p))
 
 
 SPLIT_TOL = 0.1
