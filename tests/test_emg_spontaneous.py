@@ -24,7 +24,7 @@ from edxkit.emg.spontaneous.analyze import (
     drop_superimposed,
 )
 from edxkit.emg.spontaneous.assign import assign_leftovers, peel
-from edxkit.emg.spontaneous.classify import classify_train, is_run, shape_class
+from edxkit.emg.spontaneous.classify import MYOKYMIC_CHANCE, classify_train, is_run, shape_class
 from edxkit.emg.spontaneous.features import Shape, template_shape
 from edxkit.emg.spontaneous.grade import grade_trains
 from edxkit.emg.spontaneous.trains import Firing, burst_chance, firing_pattern, split_regular
@@ -140,6 +140,10 @@ def test_short_intervals_a_random_unit_gives_by_chance_are_no_myokymic_bursts() 
     assert firing.burst_fraction >= 0.5 and firing.burst_chance > 0.01
     bursts = np.concatenate([t0 + np.arange(4) * 0.03 for t0 in (0.2, 1.6, 3.1)])  # 3 bursts in 4 s
     assert firing_pattern(bursts, np.ones(bursts.size)).burst_chance < 1e-3
+    # the same unit with two stray potentials 30 and 7 ms after its own: a 7-ms interval is no burst
+    # interval (myokymia fires at 5-60 Hz), so it does not add to the excess of short intervals
+    stray = np.sort(np.concatenate([unit, [0.469, 2.867]]))
+    assert burst_chance(np.diff(stray)) > MYOKYMIC_CHANCE
 
 
 @settings(max_examples=60, deadline=None)

@@ -56,6 +56,7 @@ CONSTANT_SUBMULTIPLES = (1, 2, 3)
 SMOOTH_STEP = 0.15
 BURST_ISI_S = 0.2
 PAUSE_ISI_S = 0.25
+MIN_BURST_ISI_S = 1.0 / 60.0
 TEMPLATE_POST_MS = 30.0
 
 
@@ -461,8 +462,12 @@ def burst_chance(isi_s: FloatArray) -> float:
     Myokymic bursts (2–10 discharges at 5–60 Hz, every 0.5–3 s) give far more short intervals than their
     pauses imply. The rate is taken from the pauses because the short intervals inside bursts would inflate
     a mean rate and hide the excess; intervals between ``BURST_ISI_S`` and ``PAUSE_ISI_S`` (slow bursts at
-    4–5 Hz, or a random unit) count in ``n`` only. 1.0 when no interval is a pause or none is short."""
+    4–5 Hz, or a random unit) count in ``n`` only. Intervals shorter than ``MIN_BURST_ISI_S`` are left out:
+    myokymic bursts fire at 5–60 Hz (clinical.md §3.1), and one motor unit cannot discharge again within a
+    few milliseconds, so such an interval joins two potentials that are not one unit's burst. 1.0 when no
+    interval is a pause or none is short."""
     isi = np.asarray(isi_s, dtype=np.float64)
+    isi = isi[isi >= MIN_BURST_ISI_S]
     pauses = isi[isi > PAUSE_ISI_S]
     k = int(np.count_nonzero(isi < BURST_ISI_S))
     if pauses.size == 0 or k == 0:
