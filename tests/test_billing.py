@@ -308,3 +308,14 @@ def test_billing_to_dict_is_json_ready() -> None:
         {"code": "95885", "units": 1, "modifiers": ["RT"]},
     ]
     assert doc["rules_version"] == "2026.2"
+
+
+def test_symptoms_only_indication_uses_the_most_permissive_aanem_row() -> None:
+    ncs = [median_motor("right"), peroneal_motor("right"), sural("right")]
+    muscles = [{"muscle": "TA", "side": "right", "findings": {"fibrillations": "0"}}]
+    text = "Progressive weakness of arms and legs and numbness over 4 months"
+    result = bill(ncs, muscles, indication=text)
+    assert result.details["indication"] == "weakness_fatigue_cramps_twitching_general"  # not numbness, 1 limb
+    assert bill(ncs, muscles, indication="Numbness of the right hand").details["indication"] == (
+        "pain_numbness_tingling_unilateral"
+    )

@@ -12,12 +12,13 @@ import re
 from edxkit.anatomy.names import nerves
 from edxkit.coding.ncs_count import NcsCount
 from edxkit.coding.needle import NeedleSites
-from edxkit.coding.rules import CptRules, max_studies
+from edxkit.coding.rules import CptRules, MaxStudies, max_studies
 from edxkit.model import Study
 
 __all__ = ["check_max_studies", "guess_indication"]
 
 _SIDED = {"carpal_tunnel", "tarsal_tunnel", "pain_numbness_tingling"}
+_SYMPTOMS = ("pain_numbness_tingling", "weakness_fatigue_cramps_twitching")
 
 
 def _sides(study: Study) -> set[str]:
@@ -42,16 +43,41 @@ def guess_indication(study: Study, rules: CptRules) -> str | None:
     -------
     str or None
         E.g. ``"radiculopathy"``, ``"carpal_tunnel_bilateral"``.
+
+    Notes
+    -----
+    The families are tried in the order of ``indication_patterns``, most specific first (a suspected
+    diagnosis, then the symptoms). A text that names only symptoms — pain, numbness or tingling, and
+    weakness, cramps or twitching — gets the most permissive of their rows: a study of "weakness of arms
+    and legs and numbness" must cover both complaints, and the warning should not hold it to the
+    one-limb numbness row.
     """
     text = study.indication.lower()
-    for family, patterns in rules.indication_patterns.items():
-        if any(re.search(r"\b" + p, text) for p in patterns):
-            if family in _SIDED:
-                return f"{family}_{'bilateral' if len(_sides(study)) > 1 else 'unilateral'}"
-            if family == "weakness_fatigue_cramps_twitching":
-                return f"{family}_{'general' if len(_limbs(study)) > 2 else 'focal'}"
-            return family
-    return None
+    matched = [
+        f
+        for f, patterns in rules.indication_patterns.items()
+        if any(re.search(r"\b" + p, text) for p in patterns)
+    ]
+    specific = [f for f in matched if f not in _SYMPTOMS]
+    if specific:
+        return _row_id(specific[0], study)
+    rows = [_row_id(f, study) for f in matched]
+    if not rows:
+        return None
+    table = max_studies()
+    return max(rows, key=lambda r: _allowance(table[r]) if r in table else -1)
+
+
+def _row_id(family: str, study: Study) -> str:
+    if family in _SIDED:
+        return f"{family}_{'bilateral' if len(_sides(study)) > 1 else 'unilateral'}"
+    if family == "weakness_fatigue_cramps_twitching":
+        return f"{family}_{'general' if len(_limbs(study)) > 2 else 'focal'}"
+    return family
+
+
+def _allowance(row: MaxStudies) -> int:
+    return row.needle_emg_limbs + row.motor_ncs + row.sensory_ncs + row.other_h_or_nmj
 
 
 def check_max_studies(
