@@ -403,6 +403,20 @@ def test_efns_cv_at_or_below_70_percent_of_lln_in_two_nerves_is_demyelinating() 
     assert "efns_pns_2010" in imp.criteria and "I-B" in imp.criteria
 
 
+def test_uniform_slowing_is_not_called_acquired_forearm_blocks_in_two_nerves_are() -> None:
+    uniform = only(run(_demyelinating_arm_and_leg(33.0, 29.0), []), "polyneuropathy")
+    assert "acquired" not in uniform.text
+    blocks = [
+        median_motor("right", dml=3.8, amp=8.0, elbow_amp=3.0),  # 62 % drop in the forearm
+        ulnar_motor("right", amp=9.0, be_amp=4.0),  # 56 % drop wrist to below elbow
+        median_sensory("right"),
+        sural("right"),
+    ]
+    imp = only(run(blocks, []), "polyneuropathy")
+    assert imp.pathology == "demyelinating"
+    assert "with conduction block in 2 nerves (acquired demyelination)" in imp.text
+
+
 def test_cv_at_80_percent_of_lln_is_not_in_the_demyelinating_range() -> None:
     assert "polyneuropathy" not in codes(run(_demyelinating_arm_and_leg(39.5, 35.5), []))
 

@@ -9,7 +9,8 @@ neurogenic proximal leg muscle unless both surals are abnormal.
 
 Rule ``polyneuropathy_demyelinating``: demyelinating parameters (``demyelination.py``) in at least
 the number of motor nerves the criteria set requires (EFNS/PNS 2010 by default: 2), with or without
-sural involvement (sural sparing is typical of acquired demyelination).
+sural involvement (sural sparing is typical of acquired demyelination). Conduction block or temporal
+dispersion among them (outside compression sites) is named in the impression as acquired demyelination.
 
 Attributes: fibers = sensory (SNAPs only), motor (CMAPs, F-waves, demyelinating parameters or distal
 denervation only) or sensorimotor; pathology = demyelinating (criteria met, at most one motor nerve
@@ -157,6 +158,17 @@ def _criteria_text(state: State, rule: str, demy: dict[tuple[str, ...], list[Fea
     return f"{england}; {named}; severity: clinical.md 4.6 convention"
 
 
+def _acquired_features(demy: dict[tuple[str, ...], list[Feature]]) -> str:
+    """``, with conduction block in 2 nerves (acquired demyelination)`` when the demyelinating parameters
+    include partial conduction block (I-E) or temporal dispersion (I-F), which ``demyelination.py`` only
+    reads outside the common compression sites: CB and TD at non-compression sites point to an acquired
+    (e.g. CIDP) rather than a hereditary, uniform demyelination (clinical.md §4.7)."""
+    names = {"I-E": "conduction block", "I-F": "temporal dispersion"}
+    found = {code: sum(any(x.code == code for x in v) for v in demy.values()) for code in names}
+    parts = [f"{names[c]} in {n} nerve{'s' if n > 1 else ''}" for c, n in found.items() if n]
+    return f", with {' and '.join(parts)} (acquired demyelination)" if parts else ""
+
+
 def _add(
     state: State,
     nerves: list[NcsFacts],
@@ -171,6 +183,8 @@ def _add(
     evidence = ncs_evidence(nerves) + [x.row for found in demy.values() for x in found]
     prefix = "Length-dependent " if rule == RULE_AXONAL else ""
     text = f"{prefix}{fibers} polyneuropathy, {pathology}" + (f", {severity}" if severity else "")
+    if rule == RULE_DEMYELINATING:
+        text += _acquired_features(demy)
     state.add(
         Impression(
             code="polyneuropathy",
