@@ -108,6 +108,12 @@ CRD_GRID_FRACTION = 0.8
 SPLIT_TYPES = ("fibrillation", "positive_sharp_wave")
 SPLIT_BELOW_REGULAR = 0.8
 IRREGULAR_FRACTION = 0.5
+LEFTOVER_PER_FIBRE = 16
+LEFTOVER_CHAIN_SIGNIFICANCE = 1e-8
+LEFTOVER_MAX_CV = 2.0
+CRD_LOCK_MS = 1.0
+LEFTOVER_MAX_DURATION_MS = 5.0
+CRD_LOCK_CHANCE = 1e-6
 LOOK_ALIKE_CORRELATION = 0.8
 LOOK_ALIKE_RATIO = 5
 LOOK_ALIKE_HOSTS = ("myotonic", "complex_repetitive", "myokymic", "end_plate")
@@ -158,7 +164,7 @@ def analyze_spontaneous(prep: Prepared) -> SpontaneousResult:
     trains = [_fill_crd_run(t, prep) if t.type == "complex_repetitive" else t for t in trains]
     trains = _join_locked(trains, fs)  # two phases of one CRD complex, each completed on its grid
     trains = _join_myotonic_fragments(_myotonic_context(trains))
-    trains = _split_merged(_psw_context(trains, raw_noise), raw_noise)
+    trains = _split_merged(_psw_context(trains, raw_noise), raw_noise, prep)
     for i in sorted(range(len(trains)), key=lambda i: -trains[i].count):
         if trains[i].type in SPLIT_TYPES:  # in turn, so a discharge found for one is not taken again
             trains[i] = _fill_regular(trains[i], trains, prep)
@@ -809,7 +815,9 @@ def _join_myotonic_fragments(trains: Sequence[SpontaneousTrain]) -> list[Spontan
     return others + myo
 
 
-def _split_merged(trains: Sequence[SpontaneousTrain], noise_uv: float = 0.0) -> list[SpontaneousTrain]:
+def _split_merged(
+    trains: Sequence[SpontaneousTrain], noise_uv: float = 0.0, prep: Prepared | None = None
+) -> list[SpontaneousTrain]:
     """Fibrillation/PSW trains that are not regular (``regular_fraction`` < ``SPLIT_BELOW_REGULAR``) split
     into their regular sub-trains (:func:`~edxkit.emg.spontaneous.trains.split_regular`): fibres of the
     same shape and size that the shape grouping could not tell apart, each a generator for the grade.
@@ -823,14 +831,19 @@ def _split_merged(trains: Sequence[SpontaneousTrain], noise_uv: float = 0.0) -> 
     has no regular sub-trains and whose main deflection is positive (:func:`_main_positive`) is retyped
     PSW: the positive sharp initial deflections of overlapping PSWs, whose slow negative phases are hidden
     by each other, group as irregular positive spikes (a fibrillating fibre fires regularly and its main
-    spike is negative; PSW: "initial positive deflection, slow negative phase", clinical.md §3.1)."""
+    spike is negative; PSW: "initial positive deflection, slow negative phase", clinical.md §3.1).
+
+    Discharges of a merged group left in no regular chain (:func:`_leftover_fibres`) count as further
+    fibres when they are too many to be a chain's strays."""
     end_plate_zone = any(t.type == "end_plate" for t in trains)
     psw_zone = any(t.type == "positive_sharp_wave" for t in trains)
+    crds = [t for t in trains if t.type == "complex_repetitive"]
     out: list[SpontaneousTrain] = []
     for t in trains:
         f = firing_pattern(t.times_s, np.ones(t.count))
         irregular = t.type in SPLIT_TYPES and f.regular_fraction < SPLIT_BELOW_REGULAR
-        parts = split_regular(t.times_s) if irregular else []
+        chains, free = regular_chains(t.times_s) if irregular else ([], np.zeros(0, dtype=bool))
+        parts = _with_strays(chains, free)  # as split_regular, on the one chain search
         if not parts:
             spike = irregular and f.regular_fraction < IRREGULAR_FRACTION and end_plate_zone
             if spike:
@@ -838,13 +851,139 @@ def _split_merged(trains: Sequence[SpontaneousTrain], noise_uv: float = 0.0) -> 
                 continue
             if irregular and psw_zone and t.type == "fibrillation" and _main_positive(t, noise_uv):
                 t = replace(t, type="positive_sharp_wave", kind="")
-            out.append(t)
+            fibres = irregular and t.type == "fibrillation"  # not retyped
+            extra = _leftover_fibres(t, prep, chains, free, crds, noise_uv) if fibres else []
+            out.extend(extra or [t])
+            continue
+        extra = _leftover_fibres(t, prep, chains, free, crds, noise_uv)
+        if extra:
+            out.extend(extra)
             continue
         for idx in parts:
             times = t.times_s[idx]
             rate, cv = rate_and_cv(times)
             out.append(replace(t, times_s=times, rate_hz=rate, isi_cv=cv))
     return out
+
+
+def _with_strays(chains: list[NDArray[np.int64]], free: NDArray[np.bool_]) -> list[NDArray[np.int64]]:
+    """The split of :func:`~edxkit.emg.spontaneous.trains.split_regular` from its chain search: ≥ 2 chains,
+    the discharges in none joined to the largest; else ``[]``."""
+    if len(chains) < 2:
+        return []
+    return [np.sort(np.concatenate([chains[0], np.flatnonzero(free)])), *chains[1:]]
+
+
+def _leftover_fibres(
+    train: SpontaneousTrain,
+    prep: Prepared | None,
+    chains: list[NDArray[np.int64]] | None = None,
+    free: NDArray[np.bool_] | None = None,
+    crds: Sequence[SpontaneousTrain] = (),
+    noise_uv: float = 0.0,
+) -> list[SpontaneousTrain]:
+    """The regular chains of a merged fibrillation group and its leftover discharges as further fibres, or
+    ``[]`` when the leftover is too small to be more than the strays of the chains.
+
+    Fibres of one shape and size fire at rates spread 0.5–15 Hz; the interval search
+    (:func:`~edxkit.emg.spontaneous.trains.regular_chains`) finds those with ≥ ``SPLIT_MIN_CHAIN``
+    discharges, but slow fibres (< 1 Hz: a few discharges in 10 s, whose intervals vary by ≈ 3 % of a
+    second, so their chains cannot be told from chance at the leftover density) remain in the leftover.
+    It counts only when ≥ 1 chain's odds of arising by chance in irregular firing (:func:`chain_chance`)
+    are ≤ ``LEFTOVER_CHAIN_SIGNIFICANCE`` (the group is a merge of regular fibres, not noise-timed or
+    irregular discharges holding a chance chain; 10⁻⁸ for ≈ 10³ hypotheses, strict because a false 4+
+    weighs heavily: at 10⁻⁵ a fibrillation 3+ was over-graded 4+ on a tuning seed), and when the leftover
+    intervals are no more irregular than ``LEFTOVER_MAX_CV`` (the superposition of independent regular
+    fibres tends to Poisson, CV ≈ 1; runs and bursts of a myotonic or myokymic generator merged into the
+    group give CV > 2, measured 4.4 where a myotonic run was left over). Then
+    the n discharges in no chain, less the m missing from the chains' interval grids (a poorly detected
+    fibre's discharges, timed off its grid by noise, are in the leftover rather than in its chain), hold
+    (n − m) // ``LEFTOVER_PER_FIBRE`` further generators — a conservative count: an unfound fibre has
+    fewer discharges than a chain, but strays of the chains add some. The leftover is split into that many
+    groups by discharge size (|µV| at each discharge when the signal is given), each a generator for the
+    grade (:func:`~edxkit.emg.spontaneous.grade.grade_trains`). Fibrillations only: the leftover of a PSW
+    group is mostly the sharp parts of overlapping PSWs (measured: counting it added PSW over-grades).
+    ``chains``/``free``: the chain search already made for ``train.times_s`` (else it is made here).
+
+    Not when the group is time-locked to a complex repetitive discharge of the recording (``crds``,
+    :func:`crd_locked`): a CRD is one complex of fibres firing in a fixed sequence at a constant period, so
+    the spikes of its complex that group as "fibrillation" hold a chain as regular as the CRD itself
+    (chance far below 10⁻⁸) while their leftover is the rest of the complex — one generator, not further
+    fibres (measured: a 265-discharge group of a 59.5-Hz CRD's spikes, 90 % of it within 1 ms of one lag
+    after the CRD's discharges, split into a false fibrillation 4+). Nor when the group's median potential
+    lasts longer than a fibrillation potential (duration > ``LEFTOVER_MAX_DURATION_MS``, 1–5 ms; a PSW's
+    slow negative phase lasts ≥ 10 ms, clinical.md §3.1; measured with the noise of
+    :func:`_main_positive`, ``noise_uv`` the recording's): such a group is PSWs whose slow phase outweighs
+    their sharp positive onset, typed fibrillation by its negative main peak, and its leftover would count
+    PSW generators as fibres (measured: a PSW 4+ recording, 143 discharges of a 20-ms potential, false
+    fibrillation 1+ → 3+)."""
+    if train.type != "fibrillation" or any(crd_locked(train.times_s, c.times_s) for c in crds):
+        return []
+    noise_t = 1.25 * noise_uv / np.sqrt(max(train.count, 1))
+    shape = template_shape(train.template_uv, train.template_index, train.fs_hz, noise_t)
+    if shape.duration_ms > LEFTOVER_MAX_DURATION_MS:
+        return []
+    if chains is None or free is None:
+        chains, free = regular_chains(train.times_s)
+    t = np.sort(train.times_s)
+    if not chains or min(chain_chance(t, c) for c in chains) > LEFTOVER_CHAIN_SIGNIFICANCE:
+        return []
+    isi = np.diff(t[free])
+    if isi.size < 2 or float(np.std(isi)) > LEFTOVER_MAX_CV * float(np.mean(isi)):
+        return []
+    missed = 0.0
+    for c in chains:
+        d = np.diff(t[c])
+        if d.size:
+            period = float(np.median(d / np.maximum(np.rint(d / np.percentile(d, 25.0)), 1.0)))
+            missed += max(float(t[c[-1]] - t[c[0]]) / max(period, 1e-6) + 1.0 - c.size, 0.0)
+    k = int(max(np.count_nonzero(free) - missed, 0.0) // LEFTOVER_PER_FIBRE)
+    if k == 0:
+        return []
+    left = np.flatnonzero(free)
+    size = np.zeros(left.size)
+    if prep is not None and prep.uv.size:
+        idx = np.clip(np.rint((t[left] - prep.start_s) * prep.fs_hz).astype(np.int64), 0, prep.uv.size - 1)
+        size = np.abs(prep.uv[idx])
+    groups = np.array_split(left[np.argsort(size, kind="stable")], k)
+    out = []
+    for idx_ in [*chains, *groups]:
+        times = t[np.sort(idx_)]
+        rate, cv = rate_and_cv(times)
+        out.append(replace(train, times_s=times, rate_hz=rate, isi_cv=cv))
+    return out
+
+
+def crd_locked(times_s: FloatArray, crd_s: FloatArray) -> bool:
+    """True when the discharges ``times_s`` fall at one phase of the period of the complex repetitive
+    discharge ``crd_s`` more often than independent firing allows.
+
+    A CRD fires at a constant period P (to within tens of µs; Kraft, Muscle Nerve 1990), and each spike of
+    its complex follows the complex's start at a fixed lag, so the lag of a component's discharge after the
+    CRD's preceding discharge, modulo P, is one phase. The densest ``CRD_LOCK_MS`` window of these phases
+    (on the circle of length P) holds k of the n discharges; for a generator firing independently of the CRD
+    each phase falls in a given window with probability w / P, so the count counts when its binomial tail,
+    times the P / w windows searched, is ≤ ``CRD_LOCK_CHANCE``. P is the median interval of the CRD train
+    (completed on its grid by :func:`_fill_crd_run`); with fewer than ``PART_MIN`` CRD discharges or
+    group discharges there is no test (False)."""
+    t = np.sort(np.asarray(times_s, dtype=np.float64))
+    c = np.sort(np.asarray(crd_s, dtype=np.float64))
+    if t.size < PART_MIN or c.size < PART_MIN:
+        return False
+    period = float(np.median(np.diff(c)))
+    w = CRD_LOCK_MS / 1000.0
+    if not np.isfinite(period) or period <= 2.0 * w:
+        return False
+    j = np.searchsorted(c, t, side="right") - 1
+    after = j >= 0
+    phase = np.sort(np.mod(t[after] - c[j[after]], period))
+    n = phase.size
+    if n < PART_MIN:
+        return False
+    ext = np.concatenate([phase, phase + period])
+    k = int(np.max(np.searchsorted(ext, phase + w, side="right") - np.arange(n)))
+    tail = float(binom.sf(k - 1, n, w / period)) * period / w
+    return tail <= CRD_LOCK_CHANCE
 
 
 def _fibre_and_end_plate_spikes(train: SpontaneousTrain) -> list[SpontaneousTrain]:
