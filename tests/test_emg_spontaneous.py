@@ -515,3 +515,16 @@ def test_nearest_gap_is_the_distance_to_the_closest_reference_time(x: list[float
     got = nearest_gap(np.array(x), np.sort(np.array(ref)))
     expected = [min((abs(r - v) for r in ref), default=np.inf) for v in x]
     assert got.tolist() == expected
+
+
+def test_two_regular_fibres_interleaving_at_12_hz_are_no_myotonic_run_a_gliding_run_is() -> None:
+    # edx simulate l5_radiculopathy --seed 4, left gluteus medius: two PSW fibres with periods near 84 ms
+    a = np.arange(0.0, 4.0, 0.0840)
+    b = 0.030 + np.arange(0.0, 4.0, 0.0843)
+    merged = firing_pattern(np.sort(np.concatenate([a, b])), np.ones(a.size + b.size))
+    assert merged.fast_fraction >= 0.5 and merged.serial_correlation < -0.3
+    assert not is_run(merged)
+    rate = np.linspace(120.0, 30.0, 200)  # a myotonic run: the rate glides down (2 % jitter)
+    run = np.cumsum(1.0 / rate * (1.0 + 0.02 * np.random.default_rng(4).standard_normal(200)))
+    gliding = firing_pattern(run, np.ones(run.size))
+    assert gliding.serial_correlation > 0.0 and is_run(gliding)

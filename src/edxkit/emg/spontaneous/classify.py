@@ -53,6 +53,7 @@ MYOTONIC_MODULATION = 0.15
 MYOTONIC_SMOOTH_FRACTION = 0.4
 MYOTONIC_MIN_PAUSES = 1
 MYOTONIC_RUN_FAST = 0.8
+MYOTONIC_MIN_SERIAL = -0.2
 MYOKYMIC_BURST_FRACTION = 0.5
 MYOKYMIC_CHANCE = 0.1
 MUAP_MIN_UV = 100.0
@@ -64,7 +65,12 @@ def is_run(firing: Firing) -> bool:
     """Fast firing in runs, as in myotonic discharges: most intervals < 50 ms with a gliding rate
     (``smooth_fraction`` ≥ 0.4), or nearly all intervals < 50 ms (≥ 80 %) with the fast firing stopping and
     restarting (a pause > 250 ms). A merge of independent slow trains reaches neither: its rate jumps, and
-    80 % of its intervals below 50 ms needs > 32 Hz in all, where a 250 ms pause has odds ≈ e⁻⁸."""
+    80 % of its intervals below 50 ms needs > 32 Hz in all, where a 250 ms pause has odds ≈ e⁻⁸. Nor does
+    the merge of two regular fibres at 12–25 Hz whose phases drift (its intervals alternate short–long, and
+    glide where the phases cross): its consecutive intervals correlate negatively, a myotonic run's
+    positively (``serial_correlation`` > ``MYOTONIC_MIN_SERIAL`` is required)."""
+    if firing.serial_correlation <= MYOTONIC_MIN_SERIAL:
+        return False
     smooth = (
         firing.fast_fraction >= MYOTONIC_FAST_FRACTION and firing.smooth_fraction >= MYOTONIC_SMOOTH_FRACTION
     )

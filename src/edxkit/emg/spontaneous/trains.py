@@ -335,6 +335,12 @@ class Firing:
     burst_fraction : float
         Fraction of intervals shorter than 200 ms (≥ 5 Hz within a group) when the train also has pauses
         longer than 250 ms: grouped discharges.
+    serial_correlation : float
+        Lag-1 correlation of consecutive intervals (0 with fewer than 4 intervals or constant ones): positive
+        where the rate glides, as in a waxing/waning myotonic run (1st centile +0.01 in simulated runs with
+        up to 30 % of their discharges missed), strongly negative where two regular generators interleave —
+        a short interval is followed by a long one, their sum being the period (simulated pairs of 5–15 Hz
+        fibres: 99th centile −0.29).
     burst_chance : float
         Chance that an irregular (Poisson) generator firing at the rate of the train's pauses would give as
         many intervals shorter than 200 ms (binomial tail, :func:`burst_chance`): small for true bursts,
@@ -376,6 +382,7 @@ class Firing:
     median_run: float = 0.0
     constant_base_s: float = 0.0
     burst_chance: float = 1.0
+    serial_correlation: float = 0.0
 
 
 def _spread(x: FloatArray) -> float:
@@ -447,8 +454,19 @@ def firing_pattern(times_s: FloatArray, scales: FloatArray) -> Firing:
     median_run = float(np.median(np.repeat(run_len, run_len))) if run_len.size else 0.0
     return Firing(
         int(t.size), rate, cv, med, regular, fast_fraction, burst, rate_mod, amp_mod, const, smooth, pauses,
-        median_run, base if const else 0.0, burst_chance(isi),
+        median_run, base if const else 0.0, burst_chance(isi), serial_correlation(isi),
     )  # fmt: skip
+
+
+def serial_correlation(isi_s: FloatArray) -> float:
+    """Lag-1 correlation coefficient of consecutive intervals (:class:`Firing`); 0 with fewer than 4
+    intervals or no spread."""
+    isi = np.asarray(isi_s, dtype=np.float64)
+    if isi.size < 4:
+        return 0.0
+    a, b = isi[:-1] - isi[:-1].mean(), isi[1:] - isi[1:].mean()
+    den = float(np.sqrt((a @ a) * (b @ b)))
+    return float(a @ b) / den if den > 0.0 else 0.0
 
 
 def burst_chance(isi_s: FloatArray) -> float:
