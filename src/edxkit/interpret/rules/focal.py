@@ -16,6 +16,7 @@ The smallest site that explains them then has to meet its pattern's criteria:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 from edxkit.anatomy.localize import Candidate, Localization, Snap, localize, muscle_role
@@ -88,8 +89,10 @@ def _gather(state: State, side: str, limb: str) -> _Limb:
     return out
 
 
-def _known_muscles() -> set[str]:
-    return set(muscles())
+@functools.cache
+def _known_muscles() -> frozenset[str]:
+    """Canonical muscle ids (``muscles()`` builds a fresh dict on every call; this is asked per study)."""
+    return frozenset(muscles())
 
 
 def _snap(n: NcsFacts) -> Snap:
