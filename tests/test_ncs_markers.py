@@ -322,3 +322,20 @@ def test_noise_free_sweep_without_artifact_is_measured_not_swallowed_by_a_hidden
         assert m.response == "present"
         assert m.onset_latency_ms == pytest.approx(truth["onset_latency_ms"], abs=0.1)
         assert m.amplitude == pytest.approx(truth["amplitude_mv"], rel=0.03)
+
+
+def test_crossing_before_a_sample_not_below_the_level_stays_at_that_sample_not_far_past_it() -> None:
+    from edxkit.ncs.phase import crossing_before
+
+    t = np.arange(6, dtype=float)
+    y = np.array([0.0, -0.1, -0.30, -0.31, -0.32, -1.0])
+    assert crossing_before(t, y, 4, -0.5) == 4.0  # y[4] = -0.32 is above -0.5: the line of 3-4 would give 22
+    assert crossing_before(t, y, 5, -0.5) == pytest.approx(4.0 + 0.18 / 0.68)
+
+
+def test_noisy_snap_whose_smoothed_peak_stays_above_80_percent_keeps_its_onset_in_the_sweep() -> None:
+    # found by hypothesis: 5 dB SNAP at 33.5 kHz, seed 769 — t80 was extrapolated to 140 ms, onset -59 ms
+    sim = sensory(seed=769, snr_db=5.0, fs_hz=33476.0, pre_ms=0.0, sweep_ms=20.0, artifact_scale=0.0)
+    m = measure_sweep(sim.sweeps[0], "sensory")
+    assert m.response == "present" and m.onset_latency_ms is not None and m.peak_latency_ms is not None
+    assert 0.0 <= m.onset_latency_ms < m.peak_latency_ms

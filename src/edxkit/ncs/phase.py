@@ -15,14 +15,19 @@ PEAK_TOP_FRACTION = 0.25
 
 
 def crossing_before(t_ms: FloatArray, y: FloatArray, k: int, level: float) -> float | None:
-    """Last time before sample ``k`` at which ``y`` (below ``level`` at ``k``) rises to ``level``, ms."""
+    """Last time before sample ``k`` at which ``y`` (below ``level`` at ``k``) rises to ``level``, ms.
+
+    Where ``y`` is not below ``level`` at ``k`` after all (a noisy peak whose smoothed value stays above a
+    level set from its fitted amplitude), the last two samples lie on the same side of the level and their
+    line is extrapolated; the time is kept at or before ``t_ms[k]``, which the extrapolation could otherwise
+    carry far past the peak, even off the sweep."""
     above = np.flatnonzero(y[:k] >= level)
     if above.size == 0:
         return None
     i = int(above[-1])
     y0, y1 = float(y[i]), float(y[i + 1])
     frac = (y0 - level) / (y0 - y1) if y0 != y1 else 0.0
-    return float(t_ms[i] + frac * (t_ms[i + 1] - t_ms[i]))
+    return min(float(t_ms[i] + frac * (t_ms[i + 1] - t_ms[i])), float(t_ms[min(k, t_ms.size - 1)]))
 
 
 def crossing_after(t_ms: FloatArray, y: FloatArray, k: int, level: float) -> float | None:
